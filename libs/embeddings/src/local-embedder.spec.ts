@@ -1,0 +1,61 @@
+import { LOCAL_EMBEDDING_DIM, LocalEmbedder } from './local-embedder';
+
+const cosine = (a: number[], b: number[]) => a.reduce((s, v, i) => s + v * b[i], 0);
+const norm = (a: number[]) => Math.sqrt(cosine(a, a));
+
+describe('LocalEmbedder', () => {
+  const embedder = new LocalEmbedder();
+
+  it('is deterministic, has the advertised size and unit norm', async () => {
+    const texts = ['The user prefers dark mode.', 'Héllo, Wörld!', 'a', '   ', '42'];
+    const [first, second] = await Promise.all([embedder.embed(texts), new LocalEmbedder().embed(texts)]);
+    expect(first).toEqual(second);
+    for (const v of first) {
+      expect(v).toHaveLength(LOCAL_EMBEDDING_DIM);
+      expect(norm(v)).toBeCloseTo(1, 10);
+      expect(v.every(Number.isFinite)).toBe(true);
+    }
+    expect(embedder.dimensions).toBe(LOCAL_EMBEDDING_DIM);
+  });
+
+  it('ignores case, accents and punctuation', () => {
+    expect(cosine(embedder.embedOne('Café RÉSUMÉ!'), embedder.embedOne('cafe resume'))).toBeCloseTo(1, 10);
+  });
+
+  it('puts texts that share words or word forms closer than unrelated ones', () => {
+    const e = (t: string) => embedder.embedOne(t);
+    const query = e('my dog loves running in the park');
+    const sameWords = e('the dog runs in the park every morning');
+    const unrelated = e('quarterly tax filing deadline for invoices');
+    expect(cosine(query, sameWords)).toBeGreaterThan(cosine(query, unrelated) + 0.2);
+
+    // Morphology only: no word in common, shared stems.
+    const inflected = cosine(e('embedding passages'), e('embeddings of a passage'));
+    const other = cosine(e('embedding passages'), e('weather forecast tomorrow'));
+    expect(inflected).toBeGreaterThan(other + 0.2);
+
+    // A typo still lands near the right word.
+    expect(cosine(e('archival memory'), e('archivall memroy'))).toBeGreaterThan(
+      cosine(e('archival memory'), e('core blocks')),
+    );
+  });
+
+  it('word order matters a little (bigrams), but not much', () => {
+    const a = embedder.embedOne('alice called bob');
+    const b = embedder.embedOne('bob called alice');
+    expect(cosine(a, b)).toBeLessThan(0.999);
+    expect(cosine(a, b)).toBeGreaterThan(0.7);
+  });
+
+  it('embeds a few thousand texts per second', async () => {
+    const texts = Array.from(
+      { length: 2000 },
+      (_, i) =>
+        `Message ${i}: the agent stored a note about project Engram, archival memory and recall search.`,
+    );
+    const t0 = performance.now();
+    await embedder.embed(texts);
+    const perSecond = texts.length / ((performance.now() - t0) / 1000);
+    expect(perSecond).toBeGreaterThan(1000);
+  });
+});

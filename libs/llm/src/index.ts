@@ -1,0 +1,17 @@
+export * from './types';
+export * from './client-options';
+export { OpenAiCompatibleClient } from './openai-compatible.client';
+export { AnthropicClient } from './anthropic.client';
+export { toLlmError } from './errors';
+export { countTokens, countMessages, countTools } from './tokens';
+export {
+  DEFAULT_CONTEXT_WINDOW,
+  DEFAULT_MAX_OUTPUT_TOKENS,
+  knownContextWindow,
+  knownMaxOutputTokens,
+  knownEmbeddingDim,
+} from './known-models';
+export * from './providers';
+export * from './letta-models';
+export { ProviderRegistry, parseModelHandle } from './registry';
+export type { RegistryOptions, ResolvedModel } from './registry';
