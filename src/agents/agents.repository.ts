@@ -1,0 +1,164 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { PageRequest, paginate } from '../common/pagination';
+import { camelRow, preparedRead } from '../database/prepared';
+import { TenantRepository } from '../common/tenant.repository';
+import { BlockEntity } from '../memory/block.entity';
+import { BlocksRepository } from '../memory/blocks.repository';
+import { AgentEntity, AgentTagEntity } from './agent.entity';
+
+export interface AgentFilter {
+  name?: string;
+  tags?: string[];
+  matchAllTags?: boolean;
+  queryText?: string;
+  projectId?: string;
+  templateId?: string;
+  baseTemplateId?: string;
+  createdById?: string;
+  lastStopReason?: string;
+  /** Only agents that have this block attached. */
+  blockId?: string;
+}
+
+/** An agent row with the relations every AgentState shows, read in one query. */
+export interface AgentWithRelations {
+  agent: AgentEntity;
+  blocks: BlockEntity[];
+  tags: string[];
+}
+
+export interface NewAgent {
+  agent: Partial<AgentEntity> & { id: string; organizationId: string };
+  tags: string[];
+  newBlocks: Partial<BlockEntity>[];
+  existingBlocks: BlockEntity[];
+}
+
+@Injectable()
+export class AgentsRepository extends TenantRepository<AgentEntity> {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly blocks: BlocksRepository,
+  ) {
+    super(ds.getRepository(AgentEntity));
+  }
+
+  /** Inserts an agent with its tags and blocks in one transaction; `extra` runs inside it too. */
+  async create(input: NewAgent, extra?: (m: EntityManager) => Promise<void>): Promise<void> {
+    const { agent, tags, newBlocks, existingBlocks } = input;
+    await this.ds.transaction(async (m) => {
+      await m.getRepository(AgentEntity).insert(agent as QueryDeepPartialEntity<AgentEntity>);
+      await this.insertTags(m, agent.organizationId, agent.id, tags);
+      await this.blocks.insertAndAttach(m, agent.organizationId, agent.id, newBlocks);
+      await this.blocks.attachInTx(m, agent.organizationId, agent.id, existingBlocks);
+      if (extra) await extra(m);
+    });
+  }
+
+  async list(organizationId: string, f: AgentFilter, page: PageRequest): Promise<AgentEntity[]> {
+    const qb = this.scoped(organizationId, 'a');
+    if (f.name !== undefined) qb.andWhere('a.name = :name', { name: f.name });
+    if (f.queryText) {
+      qb.andWhere('a.name ILIKE :q', { q: `%${f.queryText.replace(/[\\%_]/g, (c) => `\\${c}`)}%` });
+    }
+    if (f.projectId !== undefined) qb.andWhere('a.project_id = :projectId', { projectId: f.projectId });
+    if (f.templateId !== undefined) qb.andWhere('a.template_id = :templateId', { templateId: f.templateId });
+    if (f.baseTemplateId !== undefined) qb.andWhere('a.base_template_id = :bt', { bt: f.baseTemplateId });
+    if (f.createdById !== undefined) qb.andWhere('a.created_by_id = :cb', { cb: f.createdById });
+    if (f.lastStopReason !== undefined) qb.andWhere('a.last_stop_reason = :lsr', { lsr: f.lastStopReason });
+    if (f.blockId !== undefined) {
+      qb.andWhere('EXISTS (SELECT 1 FROM blocks_agents ba WHERE ba.agent_id = a.id AND ba.block_id = :blockId)', {
+        blockId: f.blockId,
+      });
+    }
+    if (f.tags?.length) {
+      const tags = [...new Set(f.tags)];
+      qb.andWhere(
+        `(SELECT count(DISTINCT t.tag) FROM agent_tags t WHERE t.agent_id = a.id AND t.tag = ANY(:tags)) ${
+          f.matchAllTags ? '= :tagCount' : '>= 1'
+        }`,
+        { tags, tagCount: tags.length },
+      );
+    }
+    return paginate(qb, 'a', page, 'Agent');
+  }
+
+  /**
+   * Agents with their blocks (attachment order) and tags in a single round trip: the hot path
+   * of GET /v1/agents/:id and of every list. Rows come back in the order of `ids`.
+   */
+  async findWithRelations(organizationId: string, ids: string[]): Promise<AgentWithRelations[]> {
+    if (ids.length === 0) return [];
+    const rows = await preparedRead<Record<string, unknown>>(
+      this.ds,
+      'engram_agent_state',
+      `SELECT a.*,
+         COALESCE((SELECT json_agg(b.* ORDER BY ba.position)
+                   FROM blocks_agents ba JOIN blocks b ON b.id = ba.block_id
+                   WHERE ba.agent_id = a.id), '[]') AS _blocks,
+         COALESCE((SELECT array_agg(t.tag ORDER BY t.tag) FROM agent_tags t WHERE t.agent_id = a.id), '{}') AS _tags
+       FROM agents a
+       WHERE a.organization_id = $1 AND a.id = ANY($2)`,
+      [organizationId, ids],
+    );
+    const byId = new Map(rows.map((r) => [r.id as string, r]));
+    return ids
+      .map((id) => byId.get(id))
+      .filter((r): r is Record<string, unknown> => r !== undefined)
+      .map((r) => {
+        const { _blocks, _tags, ...agent } = r;
+        return {
+          agent: this.repo.create(camelRow(agent) as Partial<AgentEntity>),
+          blocks: (_blocks as Record<string, unknown>[]).map((b) => camelRow(b) as unknown as BlockEntity),
+          tags: _tags as string[],
+        };
+      });
+  }
+
+  count(organizationId: string): Promise<number> {
+    return this.repo.countBy({ organizationId });
+  }
+
+  async update(organizationId: string, id: string, patch: Partial<AgentEntity>, tags?: string[]): Promise<void> {
+    await this.ds.transaction(async (m) => {
+      if (Object.keys(patch).length) await m.getRepository(AgentEntity).update({ organizationId, id }, patch as QueryDeepPartialEntity<AgentEntity>);
+      if (tags) {
+        await m.getRepository(AgentTagEntity).delete({ organizationId, agentId: id });
+        await this.insertTags(m, organizationId, id, tags);
+      }
+    });
+  }
+
+  /** Distinct tags of the tenant's agents, keyset-paginated by the tag itself. */
+  async distinctTags(
+    organizationId: string,
+    opts: { after?: string; before?: string; limit: number; text?: string; order: 'asc' | 'desc' },
+  ): Promise<string[]> {
+    const qb = this.ds
+      .getRepository(AgentTagEntity)
+      .createQueryBuilder('t')
+      .select('DISTINCT t.tag', 'tag')
+      .where('t.organization_id = :organizationId', { organizationId });
+    if (opts.text) qb.andWhere('t.tag ILIKE :text', { text: `%${opts.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%` });
+    const forward = opts.before === undefined;
+    const asc = opts.order === 'asc';
+    if (opts.after !== undefined) qb.andWhere(`t.tag ${asc ? '>' : '<'} :after`, { after: opts.after });
+    if (opts.before !== undefined) qb.andWhere(`t.tag ${asc ? '<' : '>'} :before`, { before: opts.before });
+    const fetchAsc = forward ? asc : !asc;
+    const rows = await qb
+      .orderBy('t.tag', fetchAsc ? 'ASC' : 'DESC')
+      .limit(opts.limit)
+      .getRawMany<{ tag: string }>();
+    const tags = rows.map((r) => r.tag);
+    return forward ? tags : tags.reverse();
+  }
+
+  private async insertTags(m: EntityManager, organizationId: string, agentId: string, tags: string[]) {
+    const unique = [...new Set(tags)];
+    if (unique.length === 0) return;
+    await m.getRepository(AgentTagEntity).insert(unique.map((tag) => ({ organizationId, agentId, tag })));
+  }
+}

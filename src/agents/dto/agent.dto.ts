@@ -1,0 +1,226 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { PageQueryDto } from '../../common/pagination';
+import { toArray, toBool } from '../../common/query-transforms';
+import { CreateBlockDto } from '../../memory/dto/block.dto';
+import { IsToolRules } from '../../tools/dto/tool-rules.validator';
+
+export const AGENT_TYPES = [
+  'letta_v1_agent',
+  'memgpt_v2_agent',
+  'memgpt_agent',
+  'react_agent',
+  'workflow_agent',
+  'split_thread_agent',
+  'sleeptime_agent',
+  'voice_convo_agent',
+  'voice_sleeptime_agent',
+] as const;
+export type AgentType = (typeof AGENT_TYPES)[number];
+
+const HANDLE = /^[A-Za-z0-9_.-]+\/.+$/;
+const HANDLE_MESSAGE = "must be a handle of the form 'provider/model', e.g. 'openai/gpt-4o-mini'";
+
+/** Fields shared by create and update, as the Letta client sends them. */
+class AgentFieldsDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200_000) system?: string | null;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(10_000) description?: string | null;
+  @ApiPropertyOptional() @IsOptional() @IsObject() metadata?: Record<string, unknown> | null;
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  @MaxLength(200, { each: true })
+  tags?: string[] | null;
+  @ApiPropertyOptional({ example: 'openai/gpt-4o-mini' })
+  @IsOptional()
+  @IsString()
+  @Matches(HANDLE, { message: `model ${HANDLE_MESSAGE}` })
+  model?: string | null;
+  @ApiPropertyOptional({ example: 'local/hash-embedding-v1' })
+  @IsOptional()
+  @IsString()
+  @Matches(HANDLE, { message: `embedding ${HANDLE_MESSAGE}` })
+  embedding?: string | null;
+  @ApiPropertyOptional() @IsOptional() @IsObject() llm_config?: Record<string, unknown> | null;
+  @ApiPropertyOptional() @IsOptional() @IsObject() embedding_config?: Record<string, unknown> | null;
+  @ApiPropertyOptional() @IsOptional() @IsObject() model_settings?: Record<string, unknown> | null;
+  @ApiPropertyOptional() @IsOptional() @IsArray() @IsObject({ each: true }) @IsToolRules() tool_rules?:
+    | Record<string, unknown>[]
+    | null;
+  @ApiPropertyOptional() @IsOptional() @IsObject() response_format?: Record<string, unknown> | null;
+  @ApiPropertyOptional() @IsOptional() @IsObject() compaction_settings?: Record<string, unknown> | null;
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  block_ids?: string[] | null;
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  tool_ids?: string[] | null;
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  source_ids?: string[] | null;
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  folder_ids?: string[] | null;
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  identity_ids?: string[] | null;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(10_000_000) context_window_limit?: number | null;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) max_tokens?: number | null;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() message_buffer_autoclear?: boolean | null;
+  @ApiPropertyOptional() @IsOptional() @IsString() timezone?: string | null;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) max_files_open?: number | null;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) per_file_view_window_char_limit?: number | null;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() hidden?: boolean | null;
+  @ApiPropertyOptional() @IsOptional() @IsString() project_id?: string | null;
+  @ApiPropertyOptional() @IsOptional() @IsString() template_id?: string | null;
+  @ApiPropertyOptional() @IsOptional() @IsString() base_template_id?: string | null;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() enable_sleeptime?: boolean | null;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() parallel_tool_calls?: boolean | null;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() reasoning?: boolean | null;
+  @ApiPropertyOptional() @IsOptional() @IsObject() secrets?: Record<string, string> | null;
+  @ApiPropertyOptional() @IsOptional() @IsObject() tool_exec_environment_variables?: Record<string, string> | null;
+}
+
+export class CreateAgentDto extends AgentFieldsDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) name?: string;
+  @ApiPropertyOptional({ enum: AGENT_TYPES, default: 'letta_v1_agent' })
+  @IsOptional()
+  @IsIn(AGENT_TYPES)
+  agent_type?: AgentType;
+  @ApiPropertyOptional({ type: [CreateBlockDto] })
+  @IsOptional()
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => CreateBlockDto)
+  memory_blocks?: CreateBlockDto[] | null;
+  @ApiPropertyOptional({ type: [String], description: 'Tool names to attach' })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  tools?: string[] | null;
+  @ApiPropertyOptional({ default: true }) @IsOptional() @IsBoolean() include_base_tools?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() include_base_tool_rules?: boolean | null;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() include_default_source?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsArray() @IsObject({ each: true }) initial_message_sequence?:
+    | Record<string, unknown>[]
+    | null;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) embedding_chunk_size?: number | null;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() enable_reasoner?: boolean | null;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) max_reasoning_tokens?: number | null;
+  @ApiPropertyOptional() @IsOptional() @IsObject() memory_variables?: Record<string, string> | null;
+  @ApiPropertyOptional() @IsOptional() @IsString() project?: string | null;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() template?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsString() from_template?: string | null;
+}
+
+export class UpdateAgentDto extends AgentFieldsDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) name?: string | null;
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  message_ids?: string[] | null;
+  @ApiPropertyOptional() @IsOptional() @IsString() last_run_completion?: string | null;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) last_run_duration_ms?: number | null;
+  @ApiPropertyOptional() @IsOptional() @IsString() last_stop_reason?: string | null;
+}
+
+const INCLUDES = [
+  'agent.blocks',
+  'agent.identities',
+  'agent.managed_group',
+  'agent.pending_approval',
+  'agent.secrets',
+  'agent.sources',
+  'agent.tags',
+  'agent.tools',
+];
+
+export class AgentIncludeQueryDto {
+  @ApiPropertyOptional({ type: [String], enum: INCLUDES })
+  @IsOptional()
+  @Transform(toArray)
+  @IsIn(INCLUDES, { each: true })
+  include?: string[];
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @Transform(toArray)
+  @IsString({ each: true })
+  include_relationships?: string[];
+}
+
+export class ListAgentsQueryDto extends PageQueryDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() name?: string;
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @Transform(toArray)
+  @IsString({ each: true })
+  tags?: string[];
+  @ApiPropertyOptional() @IsOptional() @Transform(toBool) @IsBoolean() match_all_tags?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsString() query_text?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() project_id?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() template_id?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() base_template_id?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() created_by_id?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() last_stop_reason?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() identity_id?: string;
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @Transform(toArray)
+  @IsString({ each: true })
+  identifier_keys?: string[];
+  @ApiPropertyOptional() @IsOptional() @Transform(toBool) @IsBoolean() ascending?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsIn(['created_at']) sort_by?: string;
+  @ApiPropertyOptional({ type: [String], enum: INCLUDES })
+  @IsOptional()
+  @Transform(toArray)
+  @IsIn(INCLUDES, { each: true })
+  include?: string[];
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @Transform(toArray)
+  @IsString({ each: true })
+  include_relationships?: string[];
+}
+
+export class ListTagsQueryDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() after?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() before?: string;
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined ? undefined : Number(value)))
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+  @ApiPropertyOptional() @IsOptional() @IsString() name?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() query_text?: string;
+  @ApiPropertyOptional({ enum: ['asc', 'desc'] }) @IsOptional() @IsIn(['asc', 'desc']) order?: 'asc' | 'desc';
+  @ApiPropertyOptional({ enum: ['name'] }) @IsOptional() @IsIn(['name']) order_by?: 'name';
+}

@@ -1,0 +1,58 @@
+import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import { AgentsModule } from './agents/agents.module';
+import { ArchivalModule } from './archival/archival.module';
+import { PrincipalGuard } from './common/auth/principal.guard';
+import { ErrorFilter } from './common/error.filter';
+import { createValidationPipe } from './common/validation';
+import type { AppConfig } from './config/config';
+import { APP_CONFIG, ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { McpModule } from './mcp/mcp.module';
+import { MemoryModule } from './memory/memory.module';
+import { ModelsModule } from './models/models.module';
+import { OrganizationsModule } from './organizations/organizations.module';
+import { ToolsModule } from './tools/tools.module';
+import { RunsModule } from './runs/runs.module';
+
+/** Modules both processes (api and worker) share. */
+export const DOMAIN_MODULES = [OrganizationsModule, ModelsModule, MemoryModule, AgentsModule, ToolsModule, ArchivalModule, McpModule, RunsModule];
+
+function loggerModule() {
+  return LoggerModule.forRootAsync({
+    inject: [APP_CONFIG],
+    useFactory: (config: AppConfig) => ({
+      forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
+      pinoHttp: {
+        level: config.logLevel,
+        autoLogging: config.env !== 'test',
+        customProps: () => ({ service: 'engram' }),
+        redact: ['req.headers.authorization', 'req.headers.cookie'],
+      },
+    }),
+  });
+}
+
+@Module({})
+export class AppModule {
+  /** The HTTP app. `config` lets tests and benchmarks pass an explicit environment. */
+  static forRoot(config?: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        config ? ConfigModule.withConfig(config) : ConfigModule,
+        loggerModule(),
+        DatabaseModule,
+        HealthModule,
+        ...DOMAIN_MODULES,
+      ],
+      providers: [
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_FILTER, useClass: ErrorFilter },
+        { provide: APP_GUARD, useClass: PrincipalGuard },
+      ],
+    };
+  }
+}

@@ -1,0 +1,73 @@
+import { Global, Logger, Module } from '@nestjs/common';
+import { TypeOrmModule, TypeOrmModuleOptions } from '@nestjs/typeorm';
+import { join } from 'node:path';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { APP_CONFIG } from '../config/config.module';
+import type { AppConfig } from '../config/config';
+import { lockDataDir } from './data-dir-lock';
+import { EMBEDDED_POOL_SIZE, startEmbeddedPostgres } from './embedded-postgres';
+import { MIGRATIONS } from './migrations';
+
+export function embeddedDataDir(config: AppConfig): string {
+  return config.dataDir.startsWith('memory://') ? config.dataDir : join(config.dataDir, 'pgdata');
+}
+
+export function typeOrmOptions(url: string, poolSize: number, migrationsRun: boolean): TypeOrmModuleOptions {
+  return {
+    type: 'postgres',
+    url,
+    autoLoadEntities: true,
+    synchronize: false,
+    migrations: MIGRATIONS,
+    migrationsRun,
+    migrationsTransactionMode: 'each',
+    logging: ['error'],
+    // A caller that waits this long for a connection has deadlocked (embedded mode has one): fail loudly.
+    extra: { max: poolSize, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 20_000 },
+  };
+}
+
+/** Embedded servers to stop once the DataSource built from these options is destroyed. */
+const embeddedStops = new WeakMap<object, () => Promise<void>>();
+
+/**
+ * Postgres through TypeORM. With no DATABASE_URL an embedded PGlite (with pgvector) is started
+ * on a loopback port; it serves one session, so the pool has one connection. It is stopped
+ * right after the pool closes, so shutdown never leaves a client talking to a dead server.
+ */
+@Global()
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [APP_CONFIG],
+      useFactory: async (config: AppConfig) => {
+        if (config.database.url) {
+          return typeOrmOptions(config.database.url, config.database.poolSize, config.database.migrateOnStart);
+        }
+        const dir = embeddedDataDir(config);
+        new Logger('Database').log(`No DATABASE_URL: starting embedded Postgres (PGlite) in ${dir}`);
+        const unlock = dir.startsWith('memory://') ? () => undefined : lockDataDir(dir);
+        const embedded = await startEmbeddedPostgres({ dataDir: dir });
+        const options = typeOrmOptions(embedded.url, EMBEDDED_POOL_SIZE, config.database.migrateOnStart);
+        embeddedStops.set(options, async () => {
+          await embedded.stop();
+          unlock();
+        });
+        return options;
+      },
+      dataSourceFactory: async (options) => {
+        const dataSource = await new DataSource(options as DataSourceOptions).initialize();
+        const stop = options && embeddedStops.get(options);
+        if (stop) {
+          const destroy = dataSource.destroy.bind(dataSource);
+          dataSource.destroy = async () => {
+            await destroy();
+            await stop().catch(() => undefined);
+          };
+        }
+        return dataSource;
+      },
+    }),
+  ],
+})
+export class DatabaseModule {}

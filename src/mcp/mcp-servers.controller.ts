@@ -1,0 +1,95 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { Auth, Principal } from '../common/auth/principal';
+import { IdPipe } from '../common/id.pipe';
+import { toToolDto } from '../tools/tool.entity';
+import {
+  CreateMcpServerDto,
+  RefreshMcpServerQueryDto,
+  RunMcpToolDto,
+  UpdateMcpServerDto,
+} from './dto/mcp-server.dto';
+import { McpServersService } from './mcp-servers.service';
+
+const serverId = () => new IdPipe('mcp_server');
+const toolId = () => new IdPipe('tool');
+
+/** `/v1/mcp-servers`: Letta's MCP server API (the client's `mcpServers` resource). */
+@ApiTags('mcp-servers')
+@Controller('mcp-servers')
+export class McpServersController {
+  constructor(private readonly servers: McpServersService) {}
+
+  @Post()
+  @HttpCode(200)
+  create(@Auth() p: Principal, @Body() dto: CreateMcpServerDto) {
+    return this.servers.create(p, dto);
+  }
+
+  @Get()
+  list(@Auth() p: Principal) {
+    return this.servers.list(p);
+  }
+
+  @Get(':mcp_server_id')
+  get(@Auth() p: Principal, @Param('mcp_server_id', serverId()) id: string) {
+    return this.servers.get(p, id);
+  }
+
+  @Patch(':mcp_server_id')
+  update(
+    @Auth() p: Principal,
+    @Param('mcp_server_id', serverId()) id: string,
+    @Body() dto: UpdateMcpServerDto,
+  ) {
+    return this.servers.update(p, id, dto);
+  }
+
+  @Delete(':mcp_server_id')
+  @HttpCode(204)
+  async delete(@Auth() p: Principal, @Param('mcp_server_id', serverId()) id: string) {
+    await this.servers.delete(p, id);
+  }
+
+  @Patch(':mcp_server_id/refresh')
+  refresh(
+    @Auth() p: Principal,
+    @Param('mcp_server_id', serverId()) id: string,
+    @Query() q: RefreshMcpServerQueryDto,
+  ) {
+    return this.servers.refresh(p, id, q.agent_id);
+  }
+
+  @Get(':mcp_server_id/tools')
+  async listTools(@Auth() p: Principal, @Param('mcp_server_id', serverId()) id: string) {
+    return (await this.servers.listTools(p, id)).map(toToolDto);
+  }
+
+  @Get(':mcp_server_id/tools/:tool_id')
+  async getTool(
+    @Auth() p: Principal,
+    @Param('mcp_server_id', serverId()) id: string,
+    @Param('tool_id', toolId()) tool: string,
+  ) {
+    return toToolDto(await this.servers.getTool(p, id, tool));
+  }
+
+  @Post(':mcp_server_id/tools/:tool_id/run')
+  @HttpCode(200)
+  async runTool(
+    @Auth() p: Principal,
+    @Param('mcp_server_id', serverId()) id: string,
+    @Param('tool_id', toolId()) tool: string,
+    @Body() dto: RunMcpToolDto,
+  ) {
+    const r = await this.servers.runTool(p, id, tool, dto.args ?? {});
+    return {
+      status: r.status,
+      func_return: r.funcReturn,
+      stdout: r.stdout ?? [],
+      stderr: r.stderr ?? [],
+      agent_state: null,
+      sandbox_config_fingerprint: null,
+    };
+  }
+}

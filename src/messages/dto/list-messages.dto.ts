@@ -1,0 +1,28 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsArray, IsBoolean, IsIn, IsOptional, IsString } from 'class-validator';
+import { PageQueryDto } from '../../common/pagination';
+import { toArray, toBool } from '../../common/query-transforms';
+import { MESSAGE_TYPES } from './send-message.dto';
+
+export class ListMessagesQueryDto extends PageQueryDto {
+  @ApiPropertyOptional() @IsOptional() @Transform(toBool) @IsBoolean() use_assistant_message?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsString() assistant_message_tool_name?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() assistant_message_tool_kwarg?: string;
+  @ApiPropertyOptional({ type: [String], enum: MESSAGE_TYPES })
+  @IsOptional()
+  @Transform(toArray)
+  @IsIn(MESSAGE_TYPES, { each: true })
+  include_return_message_types?: string[];
+  @ApiPropertyOptional() @IsOptional() @Transform(toBool) @IsBoolean() include_err?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsString() group_id?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() conversation_id?: string;
+}
+
+export class CancelDto {
+  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @IsString({ each: true }) run_ids?: string[] | null;
+}
+
+export class ResetDto {
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() add_default_initial_messages?: boolean;
+}

@@ -1,0 +1,54 @@
+import type { AgentMessage } from '@engram/agent-runtime';
+import { textOf } from '@engram/agent-runtime';
+import { MessageEntity } from './message.entity';
+
+/** The searchable text of a message: what it says, the tools it called, what they returned. */
+export function searchableText(m: AgentMessage): string {
+  const parts: string[] = [textOf(m)];
+  for (const c of m.toolCalls ?? []) parts.push(c.name, c.arguments);
+  for (const r of m.toolReturns ?? []) parts.push(r.funcResponse);
+  return parts.filter(Boolean).join('\n');
+}
+
+export function toEntity(organizationId: string, agentId: string, m: AgentMessage): Partial<MessageEntity> {
+  return {
+    id: m.id,
+    organizationId,
+    agentId,
+    role: m.role,
+    content: m.content,
+    toolCalls: m.toolCalls ?? null,
+    toolCallId: m.toolCallId ?? null,
+    name: m.name ?? null,
+    toolReturns: m.toolReturns ?? null,
+    approvals: m.approvals ?? null,
+    runId: m.runId ?? null,
+    stepId: m.stepId ?? null,
+    otid: m.otid ?? null,
+    senderId: m.senderId ?? null,
+    isErr: m.isErr ?? null,
+    model: m.model ?? null,
+    textContent: searchableText(m),
+    createdAt: m.createdAt,
+  };
+}
+
+export function toAgentMessage(e: MessageEntity): AgentMessage {
+  return {
+    id: e.id,
+    role: e.role as AgentMessage['role'],
+    content: e.content as AgentMessage['content'],
+    toolCalls: e.toolCalls as AgentMessage['toolCalls'],
+    toolCallId: e.toolCallId,
+    name: e.name,
+    toolReturns: e.toolReturns as AgentMessage['toolReturns'],
+    approvals: e.approvals as AgentMessage['approvals'],
+    runId: e.runId,
+    stepId: e.stepId,
+    createdAt: e.createdAt,
+    otid: e.otid,
+    senderId: e.senderId,
+    isErr: e.isErr,
+    model: e.model,
+  };
+}

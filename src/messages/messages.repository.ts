@@ -1,0 +1,164 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { AgentMessage, PersistCompactionInput, PersistStepInput } from '@engram/agent-runtime';
+import { DataSource, EntityManager, In } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { AgentEntity } from '../agents/agent.entity';
+import { NotFoundError } from '../common/errors';
+import { TenantRepository } from '../common/tenant.repository';
+import { StepEntity } from '../runs/run.entity';
+import { MessageEntity } from './message.entity';
+import { toAgentMessage, toEntity } from './message.mapper';
+
+export interface MessagePage {
+  before?: string;
+  after?: string;
+  limit: number;
+  order: 'asc' | 'desc';
+}
+
+export interface MessageFilter {
+  agentId?: string;
+  runId?: string;
+  stepId?: string;
+  includeErr?: boolean;
+}
+
+/** Extra step facts the runtime does not know (model handle, endpoint, timings). */
+export interface StepExtras {
+  modelHandle?: string | null;
+  modelEndpoint?: string | null;
+  contextWindow?: number | null;
+}
+
+@Injectable()
+export class MessagesRepository extends TenantRepository<MessageEntity> {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {
+    super(ds.getRepository(MessageEntity));
+  }
+
+  /** Messages by id in the order of `ids` (the agent's in-context list); unknown ids are skipped. */
+  async findInOrder(organizationId: string, ids: string[]): Promise<AgentMessage[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.repo.findBy({ organizationId, id: In(ids) });
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return ids.flatMap((id) => {
+      const row = byId.get(id);
+      return row ? [toAgentMessage(row)] : [];
+    });
+  }
+
+  /** History in insertion order, keyset-paged by message id cursors. */
+  async list(organizationId: string, f: MessageFilter, page: MessagePage): Promise<AgentMessage[]> {
+    const qb = this.scoped(organizationId, 'm');
+    if (f.agentId) qb.andWhere('m.agent_id = :agentId', { agentId: f.agentId });
+    if (f.runId) qb.andWhere('m.run_id = :runId', { runId: f.runId });
+    if (f.stepId) qb.andWhere('m.step_id = :stepId', { stepId: f.stepId });
+    if (f.includeErr === false) qb.andWhere('(m.is_err IS NULL OR m.is_err = false)');
+    const desc = page.order === 'desc';
+    const forward = page.before === undefined;
+    const cursor = page.after ?? page.before;
+    if (cursor) {
+      const row = await this.scoped(organizationId, 'c').andWhere('c.id = :cursor', { cursor }).getOne();
+      if (!row) throw new NotFoundError('Message', cursor);
+      const greater = forward !== desc;
+      qb.andWhere(`m.sequence_id ${greater ? '>' : '<'} :seq`, { seq: row.sequenceId });
+    }
+    const fetchDesc = forward ? desc : !desc;
+    qb.orderBy('m.sequence_id', fetchDesc ? 'DESC' : 'ASC').limit(page.limit);
+    const rows = await qb.getMany();
+    return (forward ? rows : rows.reverse()).map(toAgentMessage);
+  }
+
+  async count(organizationId: string, agentId: string): Promise<number> {
+    return this.repo.countBy({ organizationId, agentId });
+  }
+
+  /** Inserts an agent's first messages (its system message) inside the agent's creation transaction. */
+  async insertInitial(m: EntityManager, organizationId: string, agentId: string, messages: AgentMessage[]) {
+    await m
+      .getRepository(MessageEntity)
+      .insert(messages.map((msg) => toEntity(organizationId, agentId, msg)) as QueryDeepPartialEntity<MessageEntity>[]);
+    await m.getRepository(AgentEntity).update({ organizationId, id: agentId }, { messageIds: messages.map((x) => x.id) });
+  }
+
+  /**
+   * One step, one transaction: its new messages, the refreshed system message, the step row and
+   * the agent's in-context ids. A crash before COMMIT leaves the previous step's state intact.
+   */
+  async persistStep(organizationId: string, input: PersistStepInput, extras: StepExtras): Promise<void> {
+    await this.ds.transaction(async (m) => {
+      if (input.messages.length) {
+        await m
+          .getRepository(MessageEntity)
+          .insert(
+            input.messages.map((msg) => toEntity(organizationId, input.agentId, msg)) as QueryDeepPartialEntity<MessageEntity>[],
+          );
+      }
+      if (input.systemMessage) await this.updateContent(m, organizationId, input.systemMessage);
+      const u = input.usage;
+      await m.getRepository(StepEntity).insert({
+        id: input.stepId,
+        organizationId,
+        agentId: input.agentId,
+        runId: input.runId ?? null,
+        stepIndex: input.stepIndex,
+        status: input.stopReason === 'error' || input.stopReason === 'llm_api_error' ? 'failed' : 'success',
+        stopReason: input.stopReason,
+        providerName: input.provider,
+        model: input.model,
+        modelHandle: extras.modelHandle ?? null,
+        modelEndpoint: extras.modelEndpoint ?? null,
+        contextWindowLimit: extras.contextWindow ?? null,
+        promptTokens: u.promptTokens,
+        completionTokens: u.completionTokens,
+        totalTokens: u.totalTokens,
+        cachedInputTokens: u.cachedInputTokens ?? null,
+        reasoningTokens: u.reasoningTokens ?? null,
+      });
+      await m
+        .getRepository(AgentEntity)
+        .update({ organizationId, id: input.agentId }, { messageIds: input.inContextMessageIds });
+    });
+  }
+
+  /** A summarization outside a step: the summary message and the shortened in-context list. */
+  async persistCompaction(organizationId: string, input: PersistCompactionInput): Promise<void> {
+    await this.ds.transaction(async (m) => {
+      await m
+        .getRepository(MessageEntity)
+        .insert(toEntity(organizationId, input.agentId, input.summaryMessage) as QueryDeepPartialEntity<MessageEntity>);
+      await m
+        .getRepository(AgentEntity)
+        .update({ organizationId, id: input.agentId }, { messageIds: input.inContextMessageIds });
+    });
+  }
+
+  /** Resets the agent's context to the given ids (history stays stored and searchable). */
+  async setInContext(organizationId: string, agentId: string, ids: string[]): Promise<void> {
+    await this.ds.getRepository(AgentEntity).update({ organizationId, id: agentId }, { messageIds: ids });
+  }
+
+  /** Simple full-text recall over one agent's history, newest first (used when no hybrid search is wired). */
+  async searchText(
+    organizationId: string,
+    agentId: string,
+    opts: { query?: string; roles?: string[]; limit: number; startDate?: Date; endDate?: Date },
+  ): Promise<AgentMessage[]> {
+    const qb = this.scoped(organizationId, 'm').andWhere('m.agent_id = :agentId', { agentId });
+    qb.andWhere(`m.role <> 'system'`);
+    if (opts.query) qb.andWhere(`m.fts @@ websearch_to_tsquery('english', :q)`, { q: opts.query });
+    if (opts.roles?.length) qb.andWhere('m.role = ANY(:roles)', { roles: opts.roles });
+    if (opts.startDate) qb.andWhere('m.created_at >= :start', { start: opts.startDate });
+    if (opts.endDate) qb.andWhere('m.created_at <= :end', { end: opts.endDate });
+    const rows = await qb.orderBy('m.sequence_id', 'DESC').limit(opts.limit).getMany();
+    return rows.map(toAgentMessage);
+  }
+
+  private async updateContent(m: EntityManager, organizationId: string, msg: AgentMessage): Promise<void> {
+    const e = toEntity(organizationId, '', msg);
+    await m
+      .getRepository(MessageEntity)
+      .update({ organizationId, id: msg.id }, { content: e.content, textContent: e.textContent } as QueryDeepPartialEntity<MessageEntity>);
+  }
+}

@@ -1,0 +1,145 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { LlmError, ProviderRegistry, ResolvedModel } from '@engram/llm';
+import { BadRequestError, InvalidInputError } from '../common/errors';
+import { APP_CONFIG } from '../config/config.module';
+import type { AppConfig } from '../config/config';
+
+/** Providers whose handles agents may name; whether each is configured is checked at send time. */
+const LLM_PROVIDERS: Record<string, string> = {
+  openai: 'openai',
+  anthropic: 'anthropic',
+  ollama: 'ollama',
+  groq: 'groq',
+  together: 'together',
+  vllm: 'vllm',
+  lmstudio: 'lmstudio',
+  'openai-compatible': 'openai',
+};
+
+const CONTEXT_DEFAULT = 32_000;
+
+/**
+ * Turns model and embedding handles into the llm_config / embedding_config an agent stores.
+ */
+@Injectable()
+export class ModelsService {
+  readonly registry: ProviderRegistry;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.registry = ProviderRegistry.fromEnv(config.rawEnv);
+  }
+
+  /**
+   * The client for an agent's model. A provider that is not configured is the caller's to fix:
+   * a 400 whose detail names the environment variable to set, never a hang or a 500.
+   */
+  resolve(handle: string): ResolvedModel {
+    try {
+      return this.registry.resolve(handle);
+    } catch (err) {
+      if (err instanceof LlmError && err.kind === 'not_configured') {
+        throw new BadRequestError(err.message, 'provider_not_configured');
+      }
+      throw err;
+    }
+  }
+
+  async listEmbeddingModels(): Promise<Record<string, unknown>[]> {
+    const local = this.embeddingConfig('local/hash-embedding-v1');
+    return [
+      {
+        ...local,
+        display_name: 'Local hashed n-gram embedder (offline)',
+        handle: 'local/hash-embedding-v1',
+        provider_name: 'local',
+        provider_type: 'local',
+        model_type: 'embedding',
+        name: 'hash-embedding-v1',
+      },
+      ...((await this.registry.listEmbeddingModels()) as unknown as Record<string, unknown>[]),
+    ];
+  }
+
+  llmConfig(
+    handle: string | undefined | null,
+    explicit: Record<string, unknown> | undefined | null,
+    overrides: {
+      contextWindow?: number | null;
+      maxTokens?: number | null;
+      parallelToolCalls?: boolean | null;
+      enableReasoner?: boolean | null;
+      maxReasoningTokens?: number | null;
+    } = {},
+  ): Record<string, unknown> {
+    let config: Record<string, unknown>;
+    if (handle) {
+      const [provider, ...rest] = handle.split('/');
+      const model = rest.join('/');
+      const endpointType = LLM_PROVIDERS[provider];
+      if (!endpointType || !model) {
+        throw new InvalidInputError(
+          `model: unknown provider '${provider}' in handle '${handle}' (known: ${Object.keys(LLM_PROVIDERS).join(', ')})`,
+        );
+      }
+      const known = this.registry.has(provider) ? this.registry.llmConfigFor(handle) : undefined;
+      config = {
+        model,
+        model_endpoint_type: endpointType,
+        provider_name: provider,
+        provider_category: 'base',
+        handle,
+        context_window: CONTEXT_DEFAULT,
+        temperature: 0.7,
+        max_tokens: null,
+        put_inner_thoughts_in_kwargs: false,
+        enable_reasoner: false,
+        parallel_tool_calls: false,
+        ...(known ?? {}),
+        ...(explicit ?? {}),
+      };
+      config.handle = handle;
+      config.model = model;
+    } else if (explicit) {
+      if (typeof explicit.model !== 'string' || !explicit.model) {
+        throw new InvalidInputError('llm_config.model is required');
+      }
+      if (typeof explicit.model_endpoint_type !== 'string') {
+        throw new InvalidInputError('llm_config.model_endpoint_type is required');
+      }
+      config = { context_window: CONTEXT_DEFAULT, ...explicit };
+      if (!config.handle) config.handle = `${explicit.model_endpoint_type}/${explicit.model}`;
+    } else {
+      throw new InvalidInputError("model is required: pass a handle such as 'openai/gpt-4o-mini' or an llm_config");
+    }
+    if (typeof config.context_window !== 'number' || config.context_window < 1) {
+      throw new InvalidInputError('llm_config.context_window must be a positive integer');
+    }
+    if (overrides.contextWindow) config.context_window = overrides.contextWindow;
+    if (overrides.maxTokens) config.max_tokens = overrides.maxTokens;
+    if (overrides.parallelToolCalls != null) config.parallel_tool_calls = overrides.parallelToolCalls;
+    if (overrides.enableReasoner != null) config.enable_reasoner = overrides.enableReasoner;
+    if (overrides.maxReasoningTokens != null) config.max_reasoning_tokens = overrides.maxReasoningTokens;
+    return config;
+  }
+
+  embeddingConfig(
+    handle: string | undefined | null,
+    explicit?: Record<string, unknown> | null,
+    chunkSize?: number | null,
+  ): Record<string, unknown> {
+    const h = handle ?? (explicit?.handle as string | undefined) ?? 'local/hash-embedding-v1';
+    const [provider, ...rest] = h.split('/');
+    const model = rest.join('/');
+    const config: Record<string, unknown> = {
+      embedding_endpoint_type: provider === 'local' ? 'openai' : provider,
+      embedding_model: model,
+      embedding_dim: provider === 'local' ? 384 : 1536,
+      embedding_chunk_size: 300,
+      batch_size: 32,
+      handle: h,
+      ...(explicit ?? {}),
+    };
+    if (chunkSize) config.embedding_chunk_size = chunkSize;
+    return config;
+  }
+}

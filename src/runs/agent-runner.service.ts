@@ -1,0 +1,382 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import {
+  AgentConfig,
+  AgentMessage,
+  AgentStateConflictError,
+  BASE_TOOL_NAMES,
+  isMemgptStyle,
+  LettaMessageOptions,
+  MemoryBlock,
+  MemoryEditError,
+  RunAgentResult,
+  runAgent,
+  ToolRule,
+  ToolSpec,
+} from '@engram/agent-runtime';
+import type { ResolvedModel } from '@engram/llm';
+import { AgentEntity } from '../agents/agent.entity';
+import { AgentsService } from '../agents/agents.service';
+import { ArchivalMemoryService, RecallSearchService } from '../archival';
+import { Principal } from '../common/auth/principal';
+import { ConflictError, DomainError } from '../common/errors';
+import { newId } from '../common/ids';
+import { BlocksService } from '../memory/blocks.service';
+import { MessagesRepository } from '../messages/messages.repository';
+import { ModelsService } from '../models/models.service';
+import { RunEvents } from '../streaming/run-events';
+import { ToolExecutors } from '../tools/tool-executors';
+import { ToolEntity } from '../tools/tool.entity';
+import { ToolsRepository } from '../tools/tools.repository';
+import { AgentLocks } from './agent-locks';
+import { RunEntity, RunStatus } from './run.entity';
+import { RunRequest } from './run-request';
+import { RunsRepository } from './runs.repository';
+
+const LEASE_MS = 30_000;
+const RENEW_EVERY_MS = 10_000;
+
+export interface RunOutcome {
+  run: RunEntity;
+  result: RunAgentResult;
+  wire: LettaMessageOptions;
+}
+
+/**
+ * Executes agent runs: one at a time per agent, each step persisted in one transaction by the
+ * message store, every event published on the run's channel. The loop itself lives in
+ * @engram/agent-runtime; this class only builds its ports from the Nest services.
+ */
+@Injectable()
+export class AgentRunner implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(AgentRunner.name);
+  /** Runs executing in this process, for cancel and lease renewal. */
+  private readonly active = new Map<string, AbortController>();
+  private renewTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly agents: AgentsService,
+    private readonly blocks: BlocksService,
+    private readonly messages: MessagesRepository,
+    private readonly runs: RunsRepository,
+    private readonly tools: ToolsRepository,
+    private readonly executors: ToolExecutors,
+    private readonly models: ModelsService,
+    private readonly archival: ArchivalMemoryService,
+    private readonly recall: RecallSearchService,
+    private readonly events: RunEvents,
+    private readonly locks: AgentLocks,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const failed = await this.runs.failOrphaned(new Date());
+    if (failed.length) this.logger.warn(`Marked ${failed.length} orphaned run(s) failed: ${failed.join(', ')}`);
+    this.renewTimer = setInterval(() => {
+      void this.runs
+        .renewLease([...this.active.keys()], new Date(Date.now() + LEASE_MS))
+        .catch((err) => this.logger.warn(`lease renewal failed: ${(err as Error).message}`));
+    }, RENEW_EVERY_MS);
+    this.renewTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.renewTimer) clearInterval(this.renewTimer);
+    for (const c of this.active.values()) c.abort();
+  }
+
+  /** Creates the run row after checking the agent exists and its provider is configured. */
+  async createRun(p: Principal, agentId: string, req: RunRequest, background: boolean): Promise<RunEntity> {
+    const agent = await this.agents.get(p, agentId);
+    this.models.resolve(modelHandle(agent));
+    const run = await this.runs.insert({
+      id: newId('run'),
+      organizationId: p.organizationId,
+      agentId,
+      status: 'created',
+      background,
+      request: background ? (req as unknown as Record<string, unknown>) : null,
+      requestConfig: {
+        use_assistant_message: req.useAssistantMessage ?? true,
+        assistant_message_tool_name: req.assistantMessageToolName ?? 'send_message',
+        assistant_message_tool_kwarg: req.assistantMessageToolKwarg ?? 'message',
+        include_return_message_types: req.includeReturnMessageTypes ?? null,
+      },
+      leaseExpiresAt: new Date(Date.now() + LEASE_MS * 4),
+      createdById: p.userId,
+    });
+    this.events.open(run.id);
+    return run;
+  }
+
+  /** Runs the agent to a stop, waiting behind earlier runs on the same agent. */
+  async execute(p: Principal, run: RunEntity, req: RunRequest): Promise<RunOutcome> {
+    const controller = new AbortController();
+    this.active.set(run.id, controller);
+    try {
+      return await this.locks.withLock(run.agentId, () => this.executeLocked(p, run, req, controller));
+    } finally {
+      this.active.delete(run.id);
+      this.events.close(run.id);
+    }
+  }
+
+  /** Cancels runs of this agent (all active ones, or those listed). Returns the ids cancelled. */
+  async cancel(p: Principal, agentId: string, runIds?: string[]): Promise<string[]> {
+    const active = await this.runs.activeForAgent(p.organizationId, agentId, runIds);
+    const cancelled: string[] = [];
+    for (const run of active) {
+      const done = await this.runs.finish(p.organizationId, run.id, {
+        status: 'cancelled',
+        stopReason: 'cancelled',
+        completedAt: new Date(),
+      });
+      this.active.get(run.id)?.abort();
+      if (done) cancelled.push(run.id);
+    }
+    return cancelled;
+  }
+
+  private async executeLocked(
+    p: Principal,
+    run: RunEntity,
+    req: RunRequest,
+    controller: AbortController,
+  ): Promise<RunOutcome> {
+    const started = process.hrtime.bigint();
+    const current = await this.runs.status(run.id);
+    if (current !== 'created') {
+      // Cancelled while it waited for the lock.
+      const result = emptyResult(current === 'cancelled' ? 'cancelled' : 'error');
+      return { run: (await this.runs.findById(p.organizationId, run.id))!, result, wire: wireOptions('', req) };
+    }
+    await this.runs.update(p.organizationId, run.id, {
+      status: 'running',
+      leaseExpiresAt: new Date(Date.now() + LEASE_MS),
+    });
+    const agent = await this.agents.get(p, run.agentId);
+    const wire = wireOptions(agent.agentType, req);
+    let ttftNs: bigint | null = null;
+    let result: RunAgentResult;
+    try {
+      const resolved = this.models.resolve(modelHandle(agent));
+      const toolRows = (await this.tools.forAgents(p.organizationId, [agent.id])).get(agent.id) ?? [];
+      const inContext = await this.inContextMessages(p, agent);
+      result = await runAgent(
+        { agent: agentConfig(agent, resolved, toolRows), inContextMessages: inContext, input: req.input, runId: run.id },
+        {
+          llm: resolved.client,
+          memory: this.memoryPort(p, agent.id),
+          archival: this.archival.portFor(p, agent.id),
+          recall: this.recall.portFor(p, agent.id),
+          tools: { execute: (r) => this.executeTool(p, toolRows, r) },
+          store: {
+            persistStep: (input) =>
+              this.messages.persistStep(p.organizationId, input, {
+                modelHandle: modelHandle(agent),
+                modelEndpoint: (agent.llmConfig.model_endpoint as string | undefined) ?? null,
+                contextWindow: agent.llmConfig.context_window as number,
+              }),
+            persistCompaction: (input) => this.messages.persistCompaction(p.organizationId, input),
+          },
+          events: {
+            emit: (chunk) => {
+              ttftNs ??= process.hrtime.bigint() - started;
+              this.events.publish(run.id, chunk);
+            },
+          },
+          isCancelled: async () => controller.signal.aborted || (await this.runs.status(run.id)) === 'cancelled',
+        },
+        {
+          maxSteps: req.maxSteps,
+          streamTokens: req.streamTokens,
+          useAssistantMessage: wire.useAssistantMessage,
+          assistantMessageToolName: wire.assistantMessageToolName,
+          assistantMessageToolKwarg: wire.assistantMessageToolKwarg,
+          signal: controller.signal,
+        },
+      );
+    } catch (err) {
+      const conflict = err instanceof AgentStateConflictError;
+      const error = { type: conflict ? err.code : 'internal_error', message: (err as Error).message };
+      if (!conflict && !(err instanceof DomainError)) this.logger.error({ err, run_id: run.id }, 'run crashed');
+      await this.finish(p, run, agent, started, 'failed', conflict ? 'invalid_tool_call' : 'error', null, error, ttftNs);
+      if (conflict) throw new ConflictError(err.message, err.code);
+      if (err instanceof DomainError) throw err;
+      this.events.publish(run.id, { message_type: 'error_message', run_id: run.id, error_type: error.type, message: error.message });
+      result = emptyResult('error', error);
+      return { run: (await this.runs.findById(p.organizationId, run.id))!, result, wire };
+    }
+    const status: RunStatus =
+      result.stopReason === 'cancelled'
+        ? 'cancelled'
+        : result.stopReason === 'error' || result.stopReason === 'llm_api_error'
+          ? 'failed'
+          : 'completed';
+    await this.finish(p, run, agent, started, status, result.stopReason, result.usage, result.error ?? null, ttftNs);
+    return { run: (await this.runs.findById(p.organizationId, run.id))!, result, wire };
+  }
+
+  private async finish(
+    p: Principal,
+    run: RunEntity,
+    agent: AgentEntity,
+    started: bigint,
+    status: RunStatus,
+    stopReason: string,
+    usage: unknown,
+    error: { type: string; message: string } | null,
+    ttftNs: bigint | null,
+  ): Promise<void> {
+    const durationNs = process.hrtime.bigint() - started;
+    const now = new Date();
+    await this.runs.finish(p.organizationId, run.id, {
+      status,
+      stopReason,
+      usage: usage as Record<string, unknown> | null,
+      error,
+      completedAt: now,
+      totalDurationNs: durationNs.toString(),
+      ttftNs: ttftNs?.toString() ?? null,
+      leaseExpiresAt: null,
+    });
+    await this.agents.recordRun(p, agent.id, {
+      completedAt: now,
+      durationMs: Number(durationNs / 1_000_000n),
+      stopReason,
+    });
+  }
+
+  private async inContextMessages(p: Principal, agent: AgentEntity): Promise<AgentMessage[]> {
+    const found = await this.messages.findInOrder(p.organizationId, agent.messageIds);
+    if (found[0]?.role === 'system') return found;
+    // An agent without a system message (e.g. imported): give it one, as creation does.
+    const system = systemMessage(agent);
+    await this.messages.persistCompaction(p.organizationId, {
+      agentId: agent.id,
+      summaryMessage: system,
+      inContextMessageIds: [system.id, ...found.map((m) => m.id)],
+      compaction: {
+        summaryMessageId: system.id,
+        evictedMessageIds: [],
+        messagesCountBefore: found.length,
+        messagesCountAfter: found.length + 1,
+        tokensBefore: 0,
+        tokensAfter: 0,
+      },
+    });
+    return [system, ...found];
+  }
+
+  private memoryPort(p: Principal, agentId: string) {
+    const toMemory = (b: {
+      id: string;
+      label: string;
+      value: string;
+      limit: number;
+      description: string | null;
+      readOnly: boolean;
+      updatedAt: Date;
+    }): MemoryBlock => ({
+      id: b.id,
+      label: b.label,
+      value: b.value,
+      limit: b.limit,
+      description: b.description,
+      readOnly: b.readOnly,
+      updatedAt: b.updatedAt,
+    });
+    return {
+      getBlocks: async () => ((await this.blocks.forAgents(p, [agentId])).get(agentId) ?? []).map(toMemory),
+      updateBlockValue: async (label: string, value: string) => {
+        try {
+          return toMemory(await this.blocks.updateForAgent(p, agentId, label, { value }));
+        } catch (err) {
+          if (err instanceof DomainError) {
+            throw new MemoryEditError(err.message, err.status === 404 ? 'not_found' : 'limit_exceeded');
+          }
+          throw err;
+        }
+      },
+    };
+  }
+
+  private async executeTool(
+    p: Principal,
+    toolRows: ToolEntity[],
+    r: { name: string; args: Record<string, unknown>; toolCallId: string; agentId: string; runId?: string; stepId: string; signal?: AbortSignal },
+  ) {
+    const tool = toolRows.find((t) => t.name === r.name);
+    if (!tool) return { status: 'error' as const, funcReturn: `Tool '${r.name}' is not attached to this agent` };
+    return this.executors.execute(tool, r.args, {
+      principal: p,
+      agentId: r.agentId,
+      toolCallId: r.toolCallId,
+      runId: r.runId,
+      stepId: r.stepId,
+      signal: r.signal,
+    });
+  }
+}
+
+export function modelHandle(agent: AgentEntity): string {
+  return agent.model ?? (agent.llmConfig.handle as string | undefined) ?? `openai/${String(agent.llmConfig.model)}`;
+}
+
+export function wireOptions(agentType: string, req: RunRequest): LettaMessageOptions {
+  return {
+    useAssistantMessage: req.useAssistantMessage ?? true,
+    assistantMessageToolName: req.assistantMessageToolName ?? 'send_message',
+    assistantMessageToolKwarg: req.assistantMessageToolKwarg ?? 'message',
+    textIsAssistantMessage: !isMemgptStyle(agentType),
+  };
+}
+
+/** The first message of every agent: its system prompt (recompiled with memory at each step). */
+export function systemMessage(agent: Pick<AgentEntity, 'system'>): AgentMessage {
+  return { id: newId('message'), role: 'system', content: [{ type: 'text', text: agent.system }], createdAt: new Date() };
+}
+
+function agentConfig(agent: AgentEntity, resolved: ResolvedModel, toolRows: ToolEntity[]): AgentConfig {
+  const llm = agent.llmConfig;
+  const tools: ToolSpec[] = toolRows.map((t) => {
+    const schema = (t.jsonSchema ?? {}) as { description?: string; parameters?: Record<string, unknown> };
+    return {
+      name: t.name,
+      description: schema.description ?? t.description ?? '',
+      parameters: schema.parameters ?? { type: 'object', properties: {}, required: [] },
+      returnCharLimit: BASE_TOOL_NAMES.has(t.name) ? undefined : t.returnCharLimit,
+    };
+  });
+  return {
+    id: agent.id,
+    agentType: agent.agentType,
+    system: agent.system,
+    model: resolved.model,
+    contextWindow: Number(llm.context_window ?? 32_000),
+    timezone: agent.timezone,
+    tools,
+    toolRules: (agent.toolRules ?? []) as unknown as ToolRule[],
+    temperature: typeof llm.temperature === 'number' ? llm.temperature : undefined,
+    maxTokens: typeof llm.max_tokens === 'number' ? llm.max_tokens : undefined,
+    parallelToolCalls: typeof llm.parallel_tool_calls === 'boolean' ? llm.parallel_tool_calls : undefined,
+  };
+}
+
+function emptyResult(stopReason: RunAgentResult['stopReason'], error?: { type: string; message: string }): RunAgentResult {
+  return {
+    messages: [],
+    stopReason,
+    inContextMessageIds: [],
+    error,
+    usage: {
+      message_type: 'usage_statistics',
+      completion_tokens: 0,
+      prompt_tokens: 0,
+      total_tokens: 0,
+      step_count: 0,
+      run_ids: null,
+      cached_input_tokens: null,
+      reasoning_tokens: null,
+      context_tokens: null,
+    },
+  };
+}

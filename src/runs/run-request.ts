@@ -1,0 +1,13 @@
+import type { MessageInput } from '@engram/agent-runtime';
+
+/** What a send asks for, after validation: the part of LettaRequest the runner uses. */
+export interface RunRequest {
+  input: MessageInput[];
+  maxSteps?: number;
+  useAssistantMessage?: boolean;
+  assistantMessageToolName?: string;
+  assistantMessageToolKwarg?: string;
+  includeReturnMessageTypes?: string[] | null;
+  streamTokens?: boolean;
+  background?: boolean;
+}

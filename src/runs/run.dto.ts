@@ -1,0 +1,52 @@
+import { StepEntity, RunEntity } from './run.entity';
+
+export function toRunDto(r: RunEntity) {
+  return {
+    id: r.id,
+    agent_id: r.agentId,
+    status: r.status,
+    stop_reason: r.stopReason,
+    background: r.background,
+    request_config: r.requestConfig,
+    metadata: { ...(r.metadata ?? {}), ...(r.error ? { error: r.error } : {}) },
+    callback_url: r.callbackUrl,
+    callback_sent_at: null,
+    callback_status_code: null,
+    callback_error: null,
+    conversation_id: null,
+    base_template_id: null,
+    created_at: r.createdAt.toISOString(),
+    completed_at: r.completedAt?.toISOString() ?? null,
+    ttft_ns: r.ttftNs === null ? null : Number(r.ttftNs),
+    total_duration_ns: r.totalDurationNs === null ? null : Number(r.totalDurationNs),
+  };
+}
+
+export function toStepDto(s: StepEntity) {
+  return {
+    id: s.id,
+    agent_id: s.agentId,
+    run_id: s.runId,
+    status: s.status,
+    stop_reason: s.stopReason,
+    provider_name: s.providerName,
+    provider_category: 'base',
+    model: s.model,
+    model_handle: s.modelHandle,
+    model_endpoint: s.modelEndpoint,
+    context_window_limit: s.contextWindowLimit,
+    prompt_tokens: s.promptTokens,
+    completion_tokens: s.completionTokens,
+    total_tokens: s.totalTokens,
+    cached_input_tokens: s.cachedInputTokens,
+    reasoning_tokens: s.reasoningTokens,
+    feedback: s.feedback,
+    tags: s.tags,
+    error_type: s.errorType,
+    error_data: s.errorData,
+    origin: null,
+    project_id: null,
+    trace_id: null,
+    created_at: s.createdAt.toISOString(),
+  };
+}

@@ -1,0 +1,108 @@
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { Auth, Principal } from '../common/auth/principal';
+import { IdPipe } from '../common/id.pipe';
+import { PageQueryDto, pageRequest } from '../common/pagination';
+import { FeedbackDto, ListRunsQueryDto, ListStepsQueryDto, RunStreamDto, RunStreamQueryDto } from './dto';
+import { toRunDto, toStepDto } from './run.dto';
+import { RunsService } from './runs.service';
+
+const runId = () => new IdPipe('run');
+const stepId = () => new IdPipe('step');
+
+@ApiTags('runs')
+@Controller('runs')
+export class RunsController {
+  constructor(private readonly runs: RunsService) {}
+
+  @Get()
+  async list(@Auth() p: Principal, @Query() q: ListRunsQueryDto) {
+    const order = q.order ?? (q.ascending === undefined ? 'desc' : q.ascending ? 'asc' : 'desc');
+    const agentIds = [...(q.agent_ids ?? []), ...(q.agent_id ? [q.agent_id] : [])];
+    const runs = await this.runs.list(
+      p,
+      { agentIds, statuses: q.statuses, background: q.background, active: q.active, stopReason: q.stop_reason },
+      pageRequest({ ...q, order }),
+    );
+    return runs.map(toRunDto);
+  }
+
+  @Get(':run_id')
+  async get(@Auth() p: Principal, @Param('run_id', runId()) id: string) {
+    return toRunDto(await this.runs.get(p, id));
+  }
+
+  @Get(':run_id/messages')
+  messages(@Auth() p: Principal, @Param('run_id', runId()) id: string, @Query() q: PageQueryDto) {
+    return this.runs.messagesOf(p, id, pageRequest(q, { order: 'asc', limit: 100 }));
+  }
+
+  @Get(':run_id/usage')
+  usage(@Auth() p: Principal, @Param('run_id', runId()) id: string) {
+    return this.runs.usage(p, id);
+  }
+
+  @Get(':run_id/steps')
+  async steps(@Auth() p: Principal, @Param('run_id', runId()) id: string, @Query() q: PageQueryDto) {
+    return (await this.runs.steps(p, { runId: id }, pageRequest(q, { order: 'asc' }))).map(toStepDto);
+  }
+
+  @Post(':run_id/stream')
+  @HttpCode(200)
+  async streamPost(
+    @Auth() p: Principal,
+    @Param('run_id', runId()) id: string,
+    @Body() dto: RunStreamDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    await this.runs.stream(p, id, dto.starting_after ?? 0, reply, Boolean(dto.include_pings));
+  }
+
+  @Get(':run_id/stream')
+  async streamGet(
+    @Auth() p: Principal,
+    @Param('run_id', runId()) id: string,
+    @Query() q: RunStreamQueryDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    await this.runs.stream(p, id, q.starting_after ?? 0, reply, Boolean(q.include_pings));
+  }
+}
+
+@ApiTags('steps')
+@Controller('steps')
+export class StepsController {
+  constructor(private readonly runs: RunsService) {}
+
+  @Get()
+  async list(@Auth() p: Principal, @Query() q: ListStepsQueryDto) {
+    const steps = await this.runs.steps(
+      p,
+      { agentId: q.agent_id, runId: q.run_id, model: q.model, feedback: q.feedback, hasFeedback: q.has_feedback },
+      pageRequest(q),
+    );
+    return steps.map(toStepDto);
+  }
+
+  @Get(':step_id')
+  async get(@Auth() p: Principal, @Param('step_id', stepId()) id: string) {
+    return toStepDto(await this.runs.step(p, id));
+  }
+
+  @Get(':step_id/messages')
+  messages(@Auth() p: Principal, @Param('step_id', stepId()) id: string, @Query() q: PageQueryDto) {
+    return this.runs.stepMessages(p, id, pageRequest(q, { order: 'asc', limit: 100 }));
+  }
+
+  @Get(':step_id/metrics')
+  async metrics(@Auth() p: Principal, @Param('step_id', stepId()) id: string) {
+    const s = await this.runs.step(p, id);
+    return { id: s.id, agent_id: s.agentId, run_id: s.runId, step_ns: null, llm_request_ns: null, tool_execution_ns: null };
+  }
+
+  @Patch(':step_id/feedback')
+  async feedback(@Auth() p: Principal, @Param('step_id', stepId()) id: string, @Body() dto: FeedbackDto) {
+    return toStepDto(await this.runs.feedback(p, id, dto.feedback ?? null, dto.tags ?? undefined));
+  }
+}
