@@ -1,0 +1,86 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createApp } from '../../src/app.factory';
+import { loadConfig } from '../../src/config/config';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  /** e.g. http://127.0.0.1:41234 */
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the real application on a loopback port, configured from the environment the
+ * global setup prepared (real Postgres or embedded), plus `env` overrides.
+ */
+export async function startTestApp(env: Record<string, string | undefined> = {}): Promise<TestApp> {
+  const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', ...env, PORT: '0' });
+  const app = await createApp(config);
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return { app, baseUrl: `http://127.0.0.1:${port}`, close: () => app.close() };
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** A tiny HTTP client bound to one tenant (the `user_id` header, as Letta uses it). */
+export class Api {
+  constructor(
+    readonly baseUrl: string,
+    readonly headers: Record<string, string> = {},
+  ) {}
+
+  as(userId: string): Api {
+    return new Api(this.baseUrl, { ...this.headers, user_id: userId });
+  }
+
+  async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+    const res = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...this.headers,
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* not JSON: keep the text */
+    }
+    return { status: res.status, body: parsed as T, headers: res.headers } satisfies ApiResponse<T>;
+  }
+
+  get<T = any>(path: string) {
+    return this.request<T>('GET', path);
+  }
+  post<T = any>(path: string, body?: unknown) {
+    return this.request<T>('POST', path, body ?? {});
+  }
+  patch<T = any>(path: string, body?: unknown) {
+    return this.request<T>('PATCH', path, body ?? {});
+  }
+  put<T = any>(path: string, body?: unknown) {
+    return this.request<T>('PUT', path, body ?? {});
+  }
+  delete<T = any>(path: string) {
+    return this.request<T>('DELETE', path);
+  }
+}
+
+/** A fresh organization with one user; returns an Api acting as that user. */
+export async function newTenant(api: Api, name = 'tenant'): Promise<Api & { orgId: string; userId: string }> {
+  const org = await api.post('/v1/admin/orgs', { name: `${name}-org` });
+  if (org.status !== 201 && org.status !== 200) throw new Error(`creating org failed: ${JSON.stringify(org.body)}`);
+  const user = await api.post('/v1/admin/users', { name: `${name}-user`, organization_id: org.body.id });
+  if (user.status !== 201 && user.status !== 200) throw new Error(`creating user failed: ${JSON.stringify(user.body)}`);
+  return Object.assign(api.as(user.body.id), { orgId: org.body.id as string, userId: user.body.id as string });
+}
