@@ -1,0 +1,55 @@
+import autocannon from 'autocannon';
+
+/** Shared helpers for benchmarks: bounded loopback load and percentile maths. */
+
+export interface LoadResult {
+  label: string;
+  requestsPerSec: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+export async function load(
+  label: string,
+  opts: { url: string; method?: 'GET' | 'POST'; body?: string; headers?: Record<string, string>; seconds: number; connections: number },
+): Promise<LoadResult> {
+  if (!/^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(opts.url)) throw new Error('benchmarks target loopback only');
+  const r = await autocannon({
+    url: opts.url,
+    method: opts.method ?? 'GET',
+    body: opts.body,
+    headers: { 'content-type': 'application/json', ...(opts.headers ?? {}) },
+    duration: opts.seconds,
+    connections: opts.connections,
+  });
+  return {
+    label,
+    requestsPerSec: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors,
+    non2xx: r.non2xx,
+  };
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i];
+}
+
+export function printTable(rows: LoadResult[]): void {
+  console.log(
+    ['case', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx'].map((h, i) => (i === 0 ? h.padEnd(44) : h.padStart(9))).join(''),
+  );
+  for (const r of rows) {
+    console.log(
+      r.label.padEnd(44) +
+        [r.requestsPerSec.toFixed(0), r.p50.toFixed(2), r.p99.toFixed(2), String(r.errors), String(r.non2xx)]
+          .map((v) => v.padStart(9))
+          .join(''),
+    );
+  }
+}
