@@ -27,8 +27,11 @@ export function typeOrmOptions(url: string, poolSize: number, migrationsRun: boo
   };
 }
 
-/** Embedded servers to stop once the DataSource built from these options is destroyed. */
-const embeddedStops = new WeakMap<object, () => Promise<void>>();
+/**
+ * Embedded servers to stop once the DataSource connected to them is destroyed, by URL: Nest
+ * copies the options object (adding the entities) before the DataSource factory sees it.
+ */
+const embeddedStops = new Map<string, () => Promise<void>>();
 
 /**
  * Postgres through TypeORM. With no DATABASE_URL an embedded PGlite (with pgvector) is started
@@ -49,7 +52,8 @@ const embeddedStops = new WeakMap<object, () => Promise<void>>();
         const unlock = dir.startsWith('memory://') ? () => undefined : lockDataDir(dir);
         const embedded = await startEmbeddedPostgres({ dataDir: dir });
         const options = typeOrmOptions(embedded.url, EMBEDDED_POOL_SIZE, config.database.migrateOnStart);
-        embeddedStops.set(options, async () => {
+        embeddedStops.set(embedded.url, async () => {
+          embeddedStops.delete(embedded.url);
           await embedded.stop();
           unlock();
         });
@@ -57,7 +61,8 @@ const embeddedStops = new WeakMap<object, () => Promise<void>>();
       },
       dataSourceFactory: async (options) => {
         const dataSource = await new DataSource(options as DataSourceOptions).initialize();
-        const stop = options && embeddedStops.get(options);
+        const url = options && 'url' in options ? options.url : undefined;
+        const stop = url ? embeddedStops.get(url) : undefined;
         if (stop) {
           const destroy = dataSource.destroy.bind(dataSource);
           dataSource.destroy = async () => {
