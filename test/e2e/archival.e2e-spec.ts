@@ -295,7 +295,7 @@ describe('archival memory (e2e)', () => {
     expect(results.map((r: any) => r.content)).toEqual(['Project Orion deploys happen on Tuesdays after standup']);
     expect(results[0].id).toBe(listed.body[0].id);
     // The model saw the tool result in its next request.
-    const toolMsg = fake.lastRequest!.body.messages.find((m: any) => m.role === 'tool');
+    const toolMsg = fake.lastRequest!.body.messages.filter((m: any) => m.role === 'tool').at(-1);
     expect(String(toolMsg.content)).toContain('Tuesdays after standup');
     expect(String(toolMsg.content)).not.toContain('Friday');
 

@@ -528,16 +528,17 @@ describe('MCP servers (e2e)', () => {
     });
 
     it('turns an MCP tool error into a failed tool return, and the agent goes on', async () => {
-      const s = await httpServer(api, 'loop-http-err');
-      const tools = await toolsOf(api, s.id);
-      const failing = tools.find((x) => x.name === 'fail');
-      expect(failing).toBeDefined();
-      const agent = (await api.post('/v1/agents/', { model: MODEL, embedding: EMBEDDING, tool_ids: [failing!.id] })).body;
+      // A tenant of its own: tool names are unique per tenant, and the test above has 'fail'.
+      const own = await newTenant(root, 'mcp-loop-err');
+      const s = await httpServer(own, 'loop-http-err');
+      const failing = await toolNamed(own, s.id, 'fail');
+      const agent = (await own.post('/v1/agents/', { model: MODEL, embedding: EMBEDDING, tool_ids: [failing.id] })).body;
       fake.enqueue({ toolCalls: [{ name: 'fail', arguments: {} }] }, { content: 'That tool failed.' });
-      const res = await api.post(`/v1/agents/${agent.id}/messages`, { input: 'try the tool' });
+      const res = await own.post(`/v1/agents/${agent.id}/messages`, { input: 'try the tool' });
       expect(res.status).toBe(200);
       const ret = res.body.messages.find((m: any) => m.message_type === 'tool_return_message');
       expect(ret.status).toBe('error');
+      expect(ret.tool_return).toContain('the tool broke on purpose');
       expect(res.body.stop_reason.stop_reason).toBe('end_turn');
     });
   });
