@@ -31,8 +31,9 @@ export interface HybridSqlInput {
   ftsText: string | null;
   depth: number;
   /**
-   * Use the per-dimension HNSW index instead of an exact sort. Only for large shared archives:
-   * with a selective filter the index loses recall (see DESIGN "Known pitfalls").
+   * Write the distance so that the per-dimension HNSW index can serve it; the planner still
+   * sorts exactly when the filtered rows are few. Run such queries with
+   * `hnsw.iterative_scan` on, or a selective filter loses recall (DESIGN "Known pitfalls").
    */
   approximate?: boolean;
 }
@@ -52,10 +53,12 @@ export function hybridSql(input: HybridSqlInput): string {
     const distance = approx ? `(t.embedding::${type}(${dim})) <=> ${q}::${type}(${dim})` : `t.embedding <=> ${q}::vector`;
     const name = `v${i}`;
     vectorNames.push(name);
+    // An index scan yields distance order only: a tie-breaker here would force a full sort.
+    // `vec` below orders the candidates by (distance, id) again either way.
     ctes.push(`${name} AS (
       SELECT t.id, ${distance} AS d FROM ${input.table} t
       WHERE ${where} AND ${leg.scope} AND t.embedding_dim = ${dim} AND t.embedding IS NOT NULL
-      ORDER BY d, t.id LIMIT ${limit})`);
+      ORDER BY ${approx ? 'd' : 'd, t.id'} LIMIT ${limit})`);
   });
   const legs: string[] = [];
   if (vectorNames.length) {

@@ -38,6 +38,8 @@ export interface RankedPassage {
 const COLUMNS = `t.id, t.organization_id, t.archive_id, t.file_id, t.file_name, t.source_id, t.text, t.tags, t.metadata,
   t.embedding_dim, t.embedding_config, t.created_by_id, t.last_updated_by_id, t.created_at, t.updated_at`;
 const INSERT_CHUNK = 500;
+/** HNSW candidate list size for approximate searches; bench/archival measures recall against it. */
+const HNSW_EF_SEARCH = 200;
 
 function toEntity(r: Record<string, unknown>): PassageEntity {
   return Object.assign(new PassageEntity(), {
@@ -143,7 +145,15 @@ export class PassagesRepository extends TenantRepository<PassageEntity> {
       depth,
       approximate,
     });
-    const rows: Record<string, unknown>[] = await this.ds.query(sql, params.values);
+    const rows: Record<string, unknown>[] = approximate
+      ? await this.ds.transaction(async (m) => {
+          // Keep scanning the graph until enough rows pass the filters (pgvector >= 0.8): a
+          // selective filter would otherwise leave the vector leg short of results.
+          await m.query(`SET LOCAL hnsw.iterative_scan = relaxed_order`);
+          await m.query(`SET LOCAL hnsw.ef_search = ${HNSW_EF_SEARCH}`);
+          return m.query(sql, params.values);
+        })
+      : await this.ds.query(sql, params.values);
     return rows.map((r) => ({
       passage: toEntity(r),
       id: r.id as string,
