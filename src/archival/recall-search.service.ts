@@ -1,6 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import {
   AgentMessage,
+  DEFAULT_LETTA_MESSAGE_OPTIONS,
+  isMemgptStyle,
   RecallPort,
   RecallSearchOptions,
   toLettaMessages,
@@ -20,6 +22,7 @@ export interface RecallQuery {
   query?: string;
   mode?: SearchMode;
   roles?: string[];
+  excludeToolReturnsOf?: string[];
   start?: Date;
   end?: Date;
   limit: number;
@@ -30,6 +33,8 @@ export type MessageHit = Fused<RankedMessage>;
 /** Messages embedded per batch, and at most per search (older ones get embedded by later searches). */
 const EMBED_BATCH = 256;
 const EMBED_MAX_PER_CALL = 4096;
+/** Tools whose returns are search results, not conversation: `conversation_search` skips them. */
+const SELF_SEARCH_TOOLS = ['conversation_search', 'archival_memory_search'];
 
 /** The stored row as the agent runtime's message. */
 export function rowToAgentMessage(r: MessageRow): AgentMessage {
@@ -37,7 +42,9 @@ export function rowToAgentMessage(r: MessageRow): AgentMessage {
   return {
     id: r.id,
     role: r.role as AgentMessage['role'],
-    content: content.length || !r.text_content ? content : [{ type: 'text', text: r.text_content }],
+    // text_content is search text (a tool call's is its name and arguments), not a reply: it
+    // stands in for content only on rows without tool calls.
+    content: content.length || !r.text_content || r.tool_calls ? content : [{ type: 'text', text: r.text_content }],
     toolCalls: (r.tool_calls as AgentMessage['toolCalls']) ?? null,
     toolCallId: r.tool_call_id,
     name: r.name,
@@ -63,7 +70,10 @@ export function toMessageSearchResults(hit: MessageHit) {
   const row = hit.item.row;
   let wire: Record<string, unknown>[];
   try {
-    wire = toLettaMessages(rowToAgentMessage(row)) as unknown as Record<string, unknown>[];
+    wire = toLettaMessages(rowToAgentMessage(row), {
+      ...DEFAULT_LETTA_MESSAGE_OPTIONS,
+      textIsAssistantMessage: !isMemgptStyle(row.agent_type ?? 'letta_v1_agent'),
+    }) as unknown as Record<string, unknown>[];
   } catch {
     wire = [{ message_type: row.role === 'user' ? 'user_message' : 'assistant_message', content: row.text_content }];
   }
@@ -103,7 +113,13 @@ export class RecallSearchService {
     const agents = await this.recall.agents(p.organizationId, q.agentId ? [q.agentId] : undefined);
     if (q.agentId && agents.length === 0) throw new NotFoundError('Agent', q.agentId);
     if (agents.length === 0) return [];
-    const filter = { agentIds: q.agentId ? [q.agentId] : undefined, roles: q.roles, start: q.start, end: q.end };
+    const filter = {
+      agentIds: q.agentId ? [q.agentId] : undefined,
+      roles: q.roles,
+      excludeToolReturnsOf: q.excludeToolReturnsOf,
+      start: q.start,
+      end: q.end,
+    };
     if (q.query === undefined) {
       const rows = await this.recall.recent(p.organizationId, filter, q.limit);
       return rows.map((row) => ({ item: { row, id: row.id, vectorRank: null, ftsRank: null }, rrfScore: 0, vectorRank: null, ftsRank: null }));
@@ -155,6 +171,8 @@ export class RecallSearchService {
           agentId,
           query: query?.trim() ? query : undefined,
           roles: opts.roles?.length ? opts.roles : ['user', 'assistant', 'tool'],
+          // Earlier search results would come back inside every later search, each time larger.
+          excludeToolReturnsOf: SELF_SEARCH_TOOLS,
           start: opts.startDate,
           end: opts.endDate,
           limit: Math.min(Math.max(opts.limit, 1), 100),

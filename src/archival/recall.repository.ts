@@ -22,6 +22,8 @@ export interface MessageRow {
   sender_id: string | null;
   is_err: boolean | null;
   model: string | null;
+  /** The owning agent's type: how its assistant text renders (reply or inner thoughts). */
+  agent_type?: string | null;
   text_content: string;
   created_at: Date;
 }
@@ -30,6 +32,8 @@ export interface MessageFilter {
   /** Agents to look in; undefined = every agent of the organization. */
   agentIds?: string[];
   roles?: string[];
+  /** Leave out the tool returns of these tools (a search must not find its own earlier results). */
+  excludeToolReturnsOf?: string[];
   start?: Date;
   end?: Date;
 }
@@ -42,7 +46,8 @@ export interface RankedMessage {
 }
 
 const COLUMNS = `t.id, t.organization_id, t.agent_id, t.role, t.content, t.tool_calls, t.tool_call_id, t.name,
-  t.tool_returns, t.approvals, t.run_id, t.step_id, t.otid, t.sender_id, t.is_err, t.model, t.text_content, t.created_at`;
+  t.tool_returns, t.approvals, t.run_id, t.step_id, t.otid, t.sender_id, t.is_err, t.model, t.text_content, t.created_at,
+  (SELECT a.agent_type FROM agents a WHERE a.id = t.agent_id) AS agent_type`;
 
 /**
  * Read side of recall memory over the `messages` table (written by the messages domain), plus
@@ -126,6 +131,9 @@ export class RecallRepository {
     // The system prompt is configuration, not conversation: recall never returns it.
     if (f.roles?.length) where.push(`t.role = ANY(${p.add(f.roles)}::text[])`);
     else where.push(`t.role <> 'system'`);
+    if (f.excludeToolReturnsOf?.length) {
+      where.push(`NOT (t.role = 'tool' AND t.name = ANY(${p.add(f.excludeToolReturnsOf)}::text[]))`);
+    }
     if (f.start) where.push(`t.created_at >= ${p.add(f.start)}`);
     if (f.end) where.push(`t.created_at <= ${p.add(f.end)}`);
     return where;

@@ -305,4 +305,32 @@ describe('archival memory (e2e)', () => {
     expect(rest.body.results.map((r: any) => r.id)).toEqual([listed.body[0].id]);
     expect(JSON.stringify(rest.body)).not.toContain('Friday');
   });
+
+  it('conversation_search never finds its own earlier results (they would grow with every search)', async () => {
+    const id = await agent(a, 'recall-user');
+    fake.enqueue({ content: 'Green tea it is.' });
+    expect((await a.post(`/v1/agents/${id}/messages`, { input: 'I drink green tea every morning' })).status).toBe(200);
+    const searchOnce = async () => {
+      fake.enqueue({ toolCalls: [{ name: 'conversation_search', arguments: { query: 'green tea' } }] }, { content: 'You like green tea.' });
+      const res = await a.post(`/v1/agents/${id}/messages`, { input: 'What do I drink?' });
+      expect(res.status).toBe(200);
+      const ret = res.body.messages.find((m: any) => m.message_type === 'tool_return_message');
+      expect(ret.status).toBe('success');
+      return JSON.parse(ret.tool_return) as { results: Array<{ role: string; content: string }> };
+    };
+    const first = await searchOnce();
+    const second = await searchOnce();
+    for (const found of [first, second]) {
+      expect(found.results.some((r) => r.content.includes('I drink green tea every morning'))).toBe(true);
+      expect(found.results.some((r) => r.content.includes('matching message'))).toBe(false);
+    }
+    // The REST search renders a letta_v1 agent's replies as assistant messages, and a tool
+    // call's search text never as a message of its own.
+    const rest = await a.post('/v1/messages/search', { query: 'green tea', agent_id: id, limit: 50 });
+    expect(rest.status).toBe(200);
+    const replies = rest.body.filter((m: any) => m.message_type === 'assistant_message').map((m: any) => m.content);
+    expect(replies).toEqual(expect.arrayContaining(['Green tea it is.', 'You like green tea.']));
+    expect(rest.body.filter((m: any) => m.message_type === 'reasoning_message')).toEqual([]);
+    expect(JSON.stringify(rest.body)).not.toContain('conversation_search');
+  });
 });
