@@ -186,9 +186,6 @@ export class ArchivalMemoryService {
         })),
       query,
       legDepth(limit),
-      // The planner picks: an exact sort over a small archive's rows, or the HNSW index (with
-      // iterative scans, so filters keep recall) when the archive is large.
-      true,
     );
     return fuse(candidates, limit);
   }

@@ -124,14 +124,17 @@ export class PassagesRepository extends TenantRepository<PassageEntity> {
     return rows.map((r) => r.tag);
   }
 
-  /** Hybrid candidates: each leg's top `depth` under the filter, with their ranks; fusion is the caller's. */
+  /**
+   * Hybrid candidates: each leg's top `depth` under the filter, with their ranks; fusion is the
+   * caller's. The vector leg is written so the planner may use the per-dimension HNSW index: it
+   * sorts exactly over a small archive's rows and walks the index for a large one.
+   */
   async hybrid(
     organizationId: string,
     f: PassageFilter,
     legs: (params: SqlParams) => VectorLeg[],
     ftsText: string | null,
     depth: number,
-    approximate = false,
   ): Promise<RankedPassage[]> {
     const params = new SqlParams();
     const where = this.filterSql(organizationId, f, params);
@@ -143,17 +146,15 @@ export class PassagesRepository extends TenantRepository<PassageEntity> {
       vectorLegs: legs(params),
       ftsText,
       depth,
-      approximate,
+      approximate: true,
     });
-    const rows: Record<string, unknown>[] = approximate
-      ? await this.ds.transaction(async (m) => {
-          // Keep scanning the graph until enough rows pass the filters (pgvector >= 0.8): a
-          // selective filter would otherwise leave the vector leg short of results.
-          await m.query(`SET LOCAL hnsw.iterative_scan = relaxed_order`);
-          await m.query(`SET LOCAL hnsw.ef_search = ${HNSW_EF_SEARCH}`);
-          return m.query(sql, params.values);
-        })
-      : await this.ds.query(sql, params.values);
+    const rows: Record<string, unknown>[] = await this.ds.transaction(async (m) => {
+      // Keep scanning the graph until enough rows pass the filters (pgvector >= 0.8): a
+      // selective filter would otherwise leave the vector leg short of results.
+      await m.query(`SET LOCAL hnsw.iterative_scan = relaxed_order`);
+      await m.query(`SET LOCAL hnsw.ef_search = ${HNSW_EF_SEARCH}`);
+      return m.query(sql, params.values);
+    });
     return rows.map((r) => ({
       passage: toEntity(r),
       id: r.id as string,
