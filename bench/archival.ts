@@ -13,12 +13,12 @@
  *      passages). With DATABASE_URL it works in a fresh database of its own, dropped at the end.
  */
 import 'reflect-metadata';
-import { Client } from 'pg';
 import { toSql } from 'pgvector';
 import { DataSource } from 'typeorm';
 import { LocalEmbedder } from '@engram/embeddings';
 import { createApp } from '../src/app.factory';
 import { loadConfig } from '../src/config/config';
+import { createScratchDatabase, dropScratchDatabase } from '../test/support/scratch-database';
 import { percentile } from './support';
 
 const N = Number(process.env.BENCH_PASSAGES ?? 100_000);
@@ -85,18 +85,7 @@ const fmt = (ms: number) => ms.toFixed(2).padStart(8);
 
 async function main(): Promise<void> {
   const base = process.env.DATABASE_URL;
-  let dbUrl: string | undefined;
-  let dbName: string | undefined;
-  if (base) {
-    dbName = `engram_bench_archival_${process.pid}`;
-    const admin = new Client({ connectionString: base });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    await admin.end();
-    const u = new URL(base);
-    u.pathname = `/${dbName}`;
-    dbUrl = u.toString();
-  }
+  const dbUrl = base ? await createScratchDatabase(base, `engram_bench_archival_${process.pid}`) : undefined;
   const config = loadConfig({
     ...process.env,
     DATABASE_URL: dbUrl,
@@ -226,13 +215,8 @@ async function main(): Promise<void> {
     }
   } finally {
     await app.close();
-    if (base && dbName && process.env.BENCH_KEEP_DB) console.log(`kept database ${dbName}`);
-    else if (base && dbName) {
-      const admin = new Client({ connectionString: base });
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-      await admin.end();
-    }
+    if (base && dbUrl && process.env.BENCH_KEEP_DB) console.log(`kept database ${dbUrl}`);
+    else if (base && dbUrl) await dropScratchDatabase(base, dbUrl);
   }
 }
 

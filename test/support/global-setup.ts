@@ -1,6 +1,6 @@
-import { Client } from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { typeOrmOptions } from '../../src/database/database.module';
+import { createScratchDatabase } from './scratch-database';
 
 /**
  * With DATABASE_URL set, the suite gets a fresh database of its own on that server, migrated
@@ -16,19 +16,13 @@ export default async function globalSetup(): Promise<void> {
     return;
   }
   if (process.env.ENGRAM_TEST_DATABASE_URL) return; // another project of this run made it already
-  const name = `engram_test_${process.pid}_${Date.now()}`;
-  const admin = new Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  const ds = new DataSource({ ...(typeOrmOptions(url.toString(), 2, false) as DataSourceOptions), entities: [] });
+  const url = await createScratchDatabase(base, `engram_test_${process.pid}_${Date.now()}`);
+  const ds = new DataSource({ ...(typeOrmOptions(url, 2, false) as DataSourceOptions), entities: [] });
   await ds.initialize();
   await ds.runMigrations({ transaction: 'each' });
   await ds.destroy();
   process.env.ENGRAM_TEST_BASE_DATABASE_URL = base;
-  process.env.ENGRAM_TEST_DATABASE_URL = url.toString();
-  process.env.DATABASE_URL = url.toString();
+  process.env.ENGRAM_TEST_DATABASE_URL = url;
+  process.env.DATABASE_URL = url;
   process.env.ENGRAM_MIGRATE_ON_START = 'false';
 }
