@@ -45,7 +45,24 @@ function rng(seed: number): () => number {
  */
 function corpus(count: number): { texts: string[]; tags: string[][]; queries: string[] } {
   const rand = rng(42);
-  const syllables = ['ka', 'lo', 'mi', 'ran', 'te', 'vos', 'qui', 'dor', 'sel', 'ny', 'pha', 'gru', 'zel', 'tor', 'bex', 'wi'];
+  const syllables = [
+    'ka',
+    'lo',
+    'mi',
+    'ran',
+    'te',
+    'vos',
+    'qui',
+    'dor',
+    'sel',
+    'ny',
+    'pha',
+    'gru',
+    'zel',
+    'tor',
+    'bex',
+    'wi',
+  ];
   const word = () => {
     const n = 2 + Math.floor(rand() * 3);
     let w = '';
@@ -75,7 +92,11 @@ function corpus(count: number): { texts: string[]; tags: string[][]; queries: st
 }
 
 async function post(url: string, body: unknown): Promise<unknown> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const json = await res.json();
   if (!res.ok) throw new Error(`${url}: ${res.status} ${JSON.stringify(json)}`);
   return json;
@@ -101,9 +122,14 @@ async function main(): Promise<void> {
   const ds = app.get(DataSource);
 
   try {
-    console.log(`bench/archival: ${N} passages, batches of ${BATCH}, db=${dbUrl ? 'postgres' : 'embedded PGlite'}`);
+    console.log(
+      `bench/archival: ${N} passages, batches of ${BATCH}, db=${dbUrl ? 'postgres' : 'embedded PGlite'}`,
+    );
     const { texts, tags, queries } = corpus(N);
-    const archive = (await post(`${api}/archives`, { name: 'bench', embedding: 'local/hash-embedding-v1' })) as { id: string };
+    const archive = (await post(`${api}/archives`, {
+      name: 'bench',
+      embedding: 'local/hash-embedding-v1',
+    })) as { id: string };
 
     // 1. Insert throughput (two batches in flight: one embedding while the other commits).
     const t0 = performance.now();
@@ -160,9 +186,13 @@ async function main(): Promise<void> {
     const rps = queries.length / ((performance.now() - c0) / 1000);
     console.log('hybrid search (POST /v1/passages/search, top 10, vector + full text, RRF):');
     console.log(`  sequential   p50 ${fmt(percentile(lat, 50))} ms  p99 ${fmt(percentile(lat, 99))} ms`);
-    console.log(`  tag filter   p50 ${fmt(percentile(tagLat, 50))} ms  p99 ${fmt(percentile(tagLat, 99))} ms`);
+    console.log(
+      `  tag filter   p50 ${fmt(percentile(tagLat, 50))} ms  p99 ${fmt(percentile(tagLat, 99))} ms`,
+    );
     console.log(`  ${CONCURRENCY} in flight  ${rps.toFixed(0)} searches/s`);
-    console.log(`  the passage a query was cut from is in its top 10: ${((100 * foundSource) / queries.length).toFixed(1)}%`);
+    console.log(
+      `  the passage a query was cut from is in its top 10: ${((100 * foundSource) / queries.length).toFixed(1)}%`,
+    );
 
     // 3. HNSW vs exact scan, same rows, same query vectors, straight SQL on one connection.
     const embedder = new LocalEmbedder();
@@ -188,8 +218,11 @@ async function main(): Promise<void> {
       }
       exactLat.sort((a, b) => a - b);
       console.log(`vector leg alone (${queries.length} queries, k=10):`);
-      console.log(`  exact scan          p50 ${fmt(percentile(exactLat, 50))} ms  p99 ${fmt(percentile(exactLat, 99))} ms  recall@10 1.000`);
-      if (!usesHnsw) console.log('  (the planner did not use the HNSW index: the figures below are not HNSW)');
+      console.log(
+        `  exact scan          p50 ${fmt(percentile(exactLat, 50))} ms  p99 ${fmt(percentile(exactLat, 99))} ms  recall@10 1.000`,
+      );
+      if (!usesHnsw)
+        console.log('  (the planner did not use the HNSW index: the figures below are not HNSW)');
       for (const ef of [40, 100, 200, 400]) {
         await runner.query(`SET hnsw.ef_search = ${ef}`);
         const approxLat: number[] = [];

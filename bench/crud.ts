@@ -32,7 +32,10 @@ async function main(): Promise<void> {
   const created = await fetch(`${base}/v1/agents`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'openai/gpt-4o-mini', memory_blocks: [{ label: 'human', value: 'bench' }] }),
+    body: JSON.stringify({
+      model: 'openai/gpt-4o-mini',
+      memory_blocks: [{ label: 'human', value: 'bench' }],
+    }),
   }).then((r) => r.json() as Promise<{ id: string }>);
 
   // Fresh tables have no planner statistics; analyze as autovacuum would on a live database.
@@ -54,23 +57,41 @@ async function main(): Promise<void> {
   await bare.listen({ port: 0, host: '127.0.0.1' });
   const barePort = (bare.server.address() as { port: number }).port;
 
-  console.log(`bench/crud: ${seconds}s per case, ${connections} connections, db=${config.database.url ? 'postgres' : 'embedded PGlite'}, pool=${poolSize}`);
+  console.log(
+    `bench/crud: ${seconds}s per case, ${connections} connections, db=${config.database.url ? 'postgres' : 'embedded PGlite'}, pool=${poolSize}`,
+  );
   const results = [];
-  results.push(await load('bare Fastify + 1-row pg query', { url: `http://127.0.0.1:${barePort}/agents/${created.id}`, seconds, connections }));
-  results.push(await load('GET /v1/agents/:id', { url: `${base}/v1/agents/${created.id}`, seconds, connections }));
+  results.push(
+    await load('bare Fastify + 1-row pg query', {
+      url: `http://127.0.0.1:${barePort}/agents/${created.id}`,
+      seconds,
+      connections,
+    }),
+  );
+  results.push(
+    await load('GET /v1/agents/:id', { url: `${base}/v1/agents/${created.id}`, seconds, connections }),
+  );
   results.push(
     await load('POST /v1/agents', {
       url: `${base}/v1/agents`,
       method: 'POST',
-      body: JSON.stringify({ model: 'openai/gpt-4o-mini', include_base_tools: false, memory_blocks: [{ label: 'human', value: 'x' }] }),
+      body: JSON.stringify({
+        model: 'openai/gpt-4o-mini',
+        include_base_tools: false,
+        memory_blocks: [{ label: 'human', value: 'x' }],
+      }),
       seconds,
       connections,
     }),
   );
   printTable(results);
   const [baseline, get, post] = results;
-  console.log(`ratio GET /v1/agents/:id vs bare: ${(get.requestsPerSec / baseline.requestsPerSec).toFixed(2)} (req/s), p99 ${(get.p99 / baseline.p99).toFixed(2)}x`);
-  console.log(`ratio POST /v1/agents vs bare GET: ${(post.requestsPerSec / baseline.requestsPerSec).toFixed(2)} (req/s)`);
+  console.log(
+    `ratio GET /v1/agents/:id vs bare: ${(get.requestsPerSec / baseline.requestsPerSec).toFixed(2)} (req/s), p99 ${(get.p99 / baseline.p99).toFixed(2)}x`,
+  );
+  console.log(
+    `ratio POST /v1/agents vs bare GET: ${(post.requestsPerSec / baseline.requestsPerSec).toFixed(2)} (req/s)`,
+  );
 
   // Let requests autocannon left in flight finish before the pools close.
   await new Promise((r) => setTimeout(r, 1000));

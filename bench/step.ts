@@ -33,12 +33,19 @@ async function main(): Promise<void> {
   await app.listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
   const post = async (path: string, body: unknown) => {
-    const r = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const r = await fetch(base + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     if (r.status !== 200) throw new Error(`${path}: ${r.status} ${await r.text()}`);
     return r.json() as Promise<any>;
   };
   const newAgent = () =>
-    post('/v1/agents', { model: 'openai/gpt-4o-mini', memory_blocks: [{ label: 'human', value: 'Name: Sam' }] });
+    post('/v1/agents', {
+      model: 'openai/gpt-4o-mini',
+      memory_blocks: [{ label: 'human', value: 'Name: Sam' }],
+    });
 
   // A scripted model: 3-step messages ask for a memory edit, then a search, then reply.
   fake.defaultReply = (req: any) => {
@@ -47,7 +54,10 @@ async function main(): Promise<void> {
     const multi = JSON.stringify(user?.content ?? '').includes('[3]');
     if (!multi) return { content: 'ok' };
     const tools = msgs.slice(msgs.lastIndexOf(user)).filter((m: any) => m.role === 'tool').length;
-    if (tools === 0) return { toolCalls: [{ name: 'memory_insert', arguments: { label: 'human', new_string: 'likes tea' } }] };
+    if (tools === 0)
+      return {
+        toolCalls: [{ name: 'memory_insert', arguments: { label: 'human', new_string: 'likes tea' } }],
+      };
     if (tools === 1) return { toolCalls: [{ name: 'conversation_search', arguments: { query: 'tea' } }] };
     return { content: 'noted' };
   };
@@ -62,9 +72,12 @@ async function main(): Promise<void> {
       agents.map(async (a, w) => {
         for (let i = w; i < n; i += parallel) {
           const t = performance.now();
-          const r = await post(`/v1/agents/${a.id}/messages`, { input: steps === 3 ? `[3] message ${i}` : `message ${i}` });
+          const r = await post(`/v1/agents/${a.id}/messages`, {
+            input: steps === 3 ? `[3] message ${i}` : `message ${i}`,
+          });
           times.push(performance.now() - t);
-          if (r.usage.step_count !== steps) throw new Error(`expected ${steps} steps, got ${r.usage.step_count}`);
+          if (r.usage.step_count !== steps)
+            throw new Error(`expected ${steps} steps, got ${r.usage.step_count}`);
         }
       }),
     );
@@ -73,7 +86,9 @@ async function main(): Promise<void> {
     console.log(
       `${label.padEnd(40)} p50 ${percentile(times, 50).toFixed(1).padStart(6)} ms  p99 ${percentile(times, 99)
         .toFixed(1)
-        .padStart(6)} ms  ${(n / seconds).toFixed(1).padStart(7)} msgs/s  ${((n * steps) / seconds).toFixed(1).padStart(7)} steps/s`,
+        .padStart(
+          6,
+        )} ms  ${(n / seconds).toFixed(1).padStart(7)} msgs/s  ${((n * steps) / seconds).toFixed(1).padStart(7)} steps/s`,
     );
   };
   await latencyCase('1-step, sequential', 1, 1);
@@ -86,7 +101,8 @@ async function main(): Promise<void> {
   fake.defaultReply = { content: 'ok' };
   const perAgent = 5;
   const agents: { id: string }[] = [];
-  for (let i = 0; i < agentsN; i += 20) agents.push(...(await Promise.all(Array.from({ length: Math.min(20, agentsN - i) }, newAgent))));
+  for (let i = 0; i < agentsN; i += 20)
+    agents.push(...(await Promise.all(Array.from({ length: Math.min(20, agentsN - i) }, newAgent))));
   const started = performance.now();
   await Promise.all(
     agents.map(async (a) => {

@@ -13,9 +13,17 @@ export interface LoadResult {
 
 export async function load(
   label: string,
-  opts: { url: string; method?: 'GET' | 'POST'; body?: string; headers?: Record<string, string>; seconds: number; connections: number },
+  opts: {
+    url: string;
+    method?: 'GET' | 'POST';
+    body?: string;
+    headers?: Record<string, string>;
+    seconds: number;
+    connections: number;
+  },
 ): Promise<LoadResult> {
-  if (!/^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(opts.url)) throw new Error('benchmarks target loopback only');
+  if (!/^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(opts.url))
+    throw new Error('benchmarks target loopback only');
   const r = await autocannon({
     url: opts.url,
     method: opts.method ?? 'GET',
@@ -42,7 +50,9 @@ export function percentile(sorted: number[], p: number): number {
 
 export function printTable(rows: LoadResult[]): void {
   console.log(
-    ['case', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx'].map((h, i) => (i === 0 ? h.padEnd(44) : h.padStart(9))).join(''),
+    ['case', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx']
+      .map((h, i) => (i === 0 ? h.padEnd(44) : h.padStart(9)))
+      .join(''),
   );
   for (const r of rows) {
     console.log(

@@ -18,7 +18,16 @@ import { ToolsModule } from './tools/tools.module';
 import { RunsModule } from './runs/runs.module';
 
 /** Modules both processes (api and worker) share. */
-export const DOMAIN_MODULES = [OrganizationsModule, ModelsModule, MemoryModule, AgentsModule, ToolsModule, ArchivalModule, McpModule, RunsModule];
+export const DOMAIN_MODULES = [
+  OrganizationsModule,
+  ModelsModule,
+  MemoryModule,
+  AgentsModule,
+  ToolsModule,
+  ArchivalModule,
+  McpModule,
+  RunsModule,
+];
 
 function loggerModule() {
   return LoggerModule.forRootAsync({

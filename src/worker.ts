@@ -18,7 +18,9 @@ async function bootstrap(): Promise<void> {
   }
   if (!config.database.url) {
     // The embedded database belongs to the API process, which also runs background work itself.
-    console.error('The worker needs DATABASE_URL (and REDIS_URL): without them, `npm start` does its background work.');
+    console.error(
+      'The worker needs DATABASE_URL (and REDIS_URL): without them, `npm start` does its background work.',
+    );
     process.exit(78);
   }
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { bufferLogs: true });

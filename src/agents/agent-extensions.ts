@@ -15,7 +15,13 @@ import type { EntityManager } from 'typeorm';
 export interface AgentExtension {
   name: string;
   prepareCreate?(p: Principal, dto: CreateAgentDto): Promise<unknown>;
-  afterCreate?(p: Principal, agent: AgentEntity, dto: CreateAgentDto, prepared: unknown, m: EntityManager): Promise<void>;
+  afterCreate?(
+    p: Principal,
+    agent: AgentEntity,
+    dto: CreateAgentDto,
+    prepared: unknown,
+    m: EntityManager,
+  ): Promise<void>;
   afterUpdate?(p: Principal, agent: AgentEntity, dto: UpdateAgentDto): Promise<void>;
   loadState?(p: Principal, agentIds: string[]): Promise<Map<string, Record<string, unknown>>>;
 }

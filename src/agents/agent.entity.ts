@@ -12,18 +12,26 @@ export class AgentEntity {
   @Column('text', { nullable: true }) model: string | null;
   @Column('text', { nullable: true }) embedding: string | null;
   @Column('jsonb', { name: 'llm_config' }) llmConfig: Record<string, unknown>;
-  @Column('jsonb', { name: 'embedding_config', nullable: true }) embeddingConfig: Record<string, unknown> | null;
+  @Column('jsonb', { name: 'embedding_config', nullable: true }) embeddingConfig: Record<
+    string,
+    unknown
+  > | null;
   @Column('jsonb', { name: 'model_settings', nullable: true }) modelSettings: Record<string, unknown> | null;
   @Column('jsonb', { name: 'tool_rules', nullable: true }) toolRules: Record<string, unknown>[] | null;
-  @Column('jsonb', { name: 'response_format', nullable: true }) responseFormat: Record<string, unknown> | null;
-  @Column('jsonb', { name: 'compaction_settings', nullable: true }) compactionSettings: Record<string, unknown> | null;
+  @Column('jsonb', { name: 'response_format', nullable: true }) responseFormat: Record<
+    string,
+    unknown
+  > | null;
+  @Column('jsonb', { name: 'compaction_settings', nullable: true }) compactionSettings: Record<
+    string,
+    unknown
+  > | null;
   @Column('text', { name: 'message_ids', array: true, default: () => `'{}'` }) messageIds: string[];
   @Column('boolean', { name: 'message_buffer_autoclear', default: false }) messageBufferAutoclear: boolean;
   @Column('text', { nullable: true }) timezone: string | null;
   @Column('integer', { name: 'max_files_open', nullable: true }) maxFilesOpen: number | null;
   @Column('integer', { name: 'per_file_view_window_char_limit', nullable: true }) perFileViewWindowCharLimit:
-    | number
-    | null;
+    number | null;
   @Column('boolean', { nullable: true }) hidden: boolean | null;
   @Column('text', { name: 'project_id', nullable: true }) projectId: string | null;
   @Column('text', { name: 'template_id', nullable: true }) templateId: string | null;

@@ -52,7 +52,11 @@ export class AgentsController {
   }
 
   @Get(':agent_id')
-  async get(@Auth() p: Principal, @Param('agent_id', agentId()) id: string, @Query() _q: AgentIncludeQueryDto) {
+  async get(
+    @Auth() p: Principal,
+    @Param('agent_id', agentId()) id: string,
+    @Query() _q: AgentIncludeQueryDto,
+  ) {
     return this.agents.getState(p, id);
   }
 

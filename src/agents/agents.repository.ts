@@ -70,9 +70,12 @@ export class AgentsRepository extends TenantRepository<AgentEntity> {
     if (f.createdById !== undefined) qb.andWhere('a.created_by_id = :cb', { cb: f.createdById });
     if (f.lastStopReason !== undefined) qb.andWhere('a.last_stop_reason = :lsr', { lsr: f.lastStopReason });
     if (f.blockId !== undefined) {
-      qb.andWhere('EXISTS (SELECT 1 FROM blocks_agents ba WHERE ba.agent_id = a.id AND ba.block_id = :blockId)', {
-        blockId: f.blockId,
-      });
+      qb.andWhere(
+        'EXISTS (SELECT 1 FROM blocks_agents ba WHERE ba.agent_id = a.id AND ba.block_id = :blockId)',
+        {
+          blockId: f.blockId,
+        },
+      );
     }
     if (f.tags?.length) {
       const tags = [...new Set(f.tags)];
@@ -122,9 +125,17 @@ export class AgentsRepository extends TenantRepository<AgentEntity> {
     return this.repo.countBy({ organizationId });
   }
 
-  async update(organizationId: string, id: string, patch: Partial<AgentEntity>, tags?: string[]): Promise<void> {
+  async update(
+    organizationId: string,
+    id: string,
+    patch: Partial<AgentEntity>,
+    tags?: string[],
+  ): Promise<void> {
     await this.ds.transaction(async (m) => {
-      if (Object.keys(patch).length) await m.getRepository(AgentEntity).update({ organizationId, id }, patch as QueryDeepPartialEntity<AgentEntity>);
+      if (Object.keys(patch).length)
+        await m
+          .getRepository(AgentEntity)
+          .update({ organizationId, id }, patch as QueryDeepPartialEntity<AgentEntity>);
       if (tags) {
         await m.getRepository(AgentTagEntity).delete({ organizationId, agentId: id });
         await this.insertTags(m, organizationId, id, tags);
@@ -142,7 +153,8 @@ export class AgentsRepository extends TenantRepository<AgentEntity> {
       .createQueryBuilder('t')
       .select('DISTINCT t.tag', 'tag')
       .where('t.organization_id = :organizationId', { organizationId });
-    if (opts.text) qb.andWhere('t.tag ILIKE :text', { text: `%${opts.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%` });
+    if (opts.text)
+      qb.andWhere('t.tag ILIKE :text', { text: `%${opts.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%` });
     const forward = opts.before === undefined;
     const asc = opts.order === 'asc';
     if (opts.after !== undefined) qb.andWhere(`t.tag ${asc ? '>' : '<'} :after`, { after: opts.after });

@@ -32,7 +32,11 @@ export class AgentsService {
       enableReasoner: dto.enable_reasoner ?? dto.reasoning,
       maxReasoningTokens: dto.max_reasoning_tokens,
     });
-    const embeddingConfig = this.models.embeddingConfig(dto.embedding, dto.embedding_config, dto.embedding_chunk_size);
+    const embeddingConfig = this.models.embeddingConfig(
+      dto.embedding,
+      dto.embedding_config,
+      dto.embedding_chunk_size,
+    );
     const newBlocks = (dto.memory_blocks ?? []).map((b) => this.blocks.build(p, b));
     const existing = await this.blocks.getMany(p, this.blockIds(dto.block_ids));
     assertUniqueLabels([...newBlocks.map((b) => b.label!), ...existing.map((b) => b.label)]);
@@ -124,19 +128,30 @@ export class AgentsService {
     set('baseTemplateId', dto.base_template_id);
     set('lastStopReason', dto.last_stop_reason);
     set('lastRunDurationMs', dto.last_run_duration_ms);
-    if (dto.last_run_completion) patch.lastRunCompletion = parseDate(dto.last_run_completion, 'last_run_completion');
+    if (dto.last_run_completion)
+      patch.lastRunCompletion = parseDate(dto.last_run_completion, 'last_run_completion');
     if (dto.message_ids) {
       const bad = dto.message_ids.find((m) => !isId('message', m));
       if (bad) throw new InvalidInputError(`message_ids: '${bad}' is not a valid message id`);
       patch.messageIds = dto.message_ids;
     }
-    if (dto.model || dto.llm_config || dto.context_window_limit || dto.max_tokens || dto.parallel_tool_calls != null) {
+    if (
+      dto.model ||
+      dto.llm_config ||
+      dto.context_window_limit ||
+      dto.max_tokens ||
+      dto.parallel_tool_calls != null
+    ) {
       const current = agent.llmConfig;
-      const llm = this.models.llmConfig(dto.model ?? undefined, dto.llm_config ?? (dto.model ? undefined : current), {
-        contextWindow: dto.context_window_limit,
-        maxTokens: dto.max_tokens,
-        parallelToolCalls: dto.parallel_tool_calls,
-      });
+      const llm = this.models.llmConfig(
+        dto.model ?? undefined,
+        dto.llm_config ?? (dto.model ? undefined : current),
+        {
+          contextWindow: dto.context_window_limit,
+          maxTokens: dto.max_tokens,
+          parallelToolCalls: dto.parallel_tool_calls,
+        },
+      );
       patch.llmConfig = llm;
       patch.model = (llm.handle as string | undefined) ?? dto.model ?? agent.model;
     }
@@ -153,7 +168,11 @@ export class AgentsService {
   }
 
   /** Records how the agent's last run ended (shown as last_run_* in its state). */
-  async recordRun(p: Principal, id: string, r: { completedAt: Date; durationMs: number; stopReason: string }) {
+  async recordRun(
+    p: Principal,
+    id: string,
+    r: { completedAt: Date; durationMs: number; stopReason: string },
+  ) {
     await this.agents.update(p.organizationId, id, {
       lastRunCompletion: r.completedAt,
       lastRunDurationMs: r.durationMs,
@@ -218,8 +237,10 @@ export class AgentsService {
     const wanted = await this.blocks.getMany(p, this.blockIds(blockIds));
     assertUniqueLabels(wanted.map((b) => b.label));
     const current = (await this.blocks.forAgents(p, [agentId])).get(agentId) ?? [];
-    for (const b of current) if (!wanted.some((w) => w.id === b.id)) await this.blocks.detach(p, agentId, b.id);
-    for (const b of wanted) if (!current.some((c) => c.id === b.id)) await this.blocks.attach(p, agentId, b.id);
+    for (const b of current)
+      if (!wanted.some((w) => w.id === b.id)) await this.blocks.detach(p, agentId, b.id);
+    for (const b of wanted)
+      if (!current.some((c) => c.id === b.id)) await this.blocks.attach(p, agentId, b.id);
   }
 }
 
@@ -248,7 +269,13 @@ function toAgentState(a: AgentEntity, blocks: BlockEntity[], tags: string[]): Re
     metadata: a.metadata,
     tags,
     blocks: blockDtos,
-    memory: { agent_type: a.agentType, blocks: blockDtos, file_blocks: [], git_enabled: false, prompt_template: '' },
+    memory: {
+      agent_type: a.agentType,
+      blocks: blockDtos,
+      file_blocks: [],
+      git_enabled: false,
+      prompt_template: '',
+    },
     model: a.model,
     embedding: a.embedding,
     llm_config: a.llmConfig,

@@ -20,7 +20,11 @@ export class CoreMemoryController {
   ) {}
 
   @Get('blocks')
-  async list(@Auth() p: Principal, @Param('agent_id', new IdPipe('agent')) agentId: string, @Query() q: PageQueryDto) {
+  async list(
+    @Auth() p: Principal,
+    @Param('agent_id', new IdPipe('agent')) agentId: string,
+    @Query() q: PageQueryDto,
+  ) {
     await this.agents.assertExists(p, agentId);
     const all = (await this.blocks.forAgents(p, [agentId])).get(agentId) ?? [];
     // Attachment order, paged by id like every other list.

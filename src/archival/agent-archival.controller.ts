@@ -4,7 +4,12 @@ import { Auth, Principal } from '../common/auth/principal';
 import { IdPipe } from '../common/id.pipe';
 import { ArchivalMemoryService } from './archival-memory.service';
 import { ArchivesService } from './archives.service';
-import { CreateArchivalMemoryDto, ListArchivalMemoryQueryDto, SearchArchivalMemoryQueryDto, toPassageDto } from './dto/passage.dto';
+import {
+  CreateArchivalMemoryDto,
+  ListArchivalMemoryQueryDto,
+  SearchArchivalMemoryQueryDto,
+  toPassageDto,
+} from './dto/passage.dto';
 
 /** An agent's archival memory: `/v1/agents/:agent_id/archival-memory` and archive attachment. */
 @ApiTags('agents')
@@ -17,7 +22,11 @@ export class AgentArchivalController {
 
   @Post('archival-memory')
   @HttpCode(200)
-  async insert(@Auth() p: Principal, @Param('agent_id', new IdPipe('agent')) agentId: string, @Body() dto: CreateArchivalMemoryDto) {
+  async insert(
+    @Auth() p: Principal,
+    @Param('agent_id', new IdPipe('agent')) agentId: string,
+    @Body() dto: CreateArchivalMemoryDto,
+  ) {
     const rows = await this.memory.insertForAgent(p, agentId, [
       { text: dto.text, tags: dto.tags, createdAt: dto.created_at ? new Date(dto.created_at) : null },
     ]);
@@ -25,7 +34,11 @@ export class AgentArchivalController {
   }
 
   @Get('archival-memory')
-  async list(@Auth() p: Principal, @Param('agent_id', new IdPipe('agent')) agentId: string, @Query() q: ListArchivalMemoryQueryDto) {
+  async list(
+    @Auth() p: Principal,
+    @Param('agent_id', new IdPipe('agent')) agentId: string,
+    @Query() q: ListArchivalMemoryQueryDto,
+  ) {
     const order = q.order ?? (q.ascending === false ? 'desc' : 'asc');
     const rows = await this.memory.listForAgent(p, agentId, q.search, {
       before: q.before,
@@ -37,7 +50,11 @@ export class AgentArchivalController {
   }
 
   @Get('archival-memory/search')
-  async search(@Auth() p: Principal, @Param('agent_id', new IdPipe('agent')) agentId: string, @Query() q: SearchArchivalMemoryQueryDto) {
+  async search(
+    @Auth() p: Principal,
+    @Param('agent_id', new IdPipe('agent')) agentId: string,
+    @Query() q: SearchArchivalMemoryQueryDto,
+  ) {
     const hits = await this.memory.search(
       p,
       { agentId },

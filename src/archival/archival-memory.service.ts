@@ -47,11 +47,20 @@ export function checkQuery(query: string): string {
 
 export function checkTagMode(mode: string | undefined): 'any' | 'all' {
   if (mode === undefined || mode === 'any' || mode === 'all') return mode ?? 'any';
-  throw new InvalidInputError(`tag_match_mode must be 'any' or 'all', not '${mode}'`, 'invalid_tag_match_mode');
+  throw new InvalidInputError(
+    `tag_match_mode must be 'any' or 'all', not '${mode}'`,
+    'invalid_tag_match_mode',
+  );
 }
 
 function toPortPassage(p: PassageEntity, score?: number): Passage {
-  return { id: p.id, text: p.text, tags: p.tags ?? [], createdAt: p.createdAt, ...(score === undefined ? {} : { score }) };
+  return {
+    id: p.id,
+    text: p.text,
+    tags: p.tags ?? [],
+    createdAt: p.createdAt,
+    ...(score === undefined ? {} : { score }),
+  };
 }
 
 /**
@@ -145,7 +154,8 @@ export class ArchivalMemoryService {
   ): Promise<PassageHit[]> {
     if (query !== null) checkQuery(query);
     const tagMatchMode = checkTagMode(f.tagMatchMode);
-    if (f.start && f.end && f.start > f.end) throw new InvalidInputError('start date is after end date', 'invalid_date_range');
+    if (f.start && f.end && f.start > f.end)
+      throw new InvalidInputError('start date is after end date', 'invalid_date_range');
     const archives = await this.scopeArchives(p, scope);
     if (archives.length === 0) return [];
     const filter = {
@@ -207,7 +217,12 @@ export class ArchivalMemoryService {
           p,
           { agentId },
           query,
-          { tags: opts.tags, tagMatchMode: opts.tagMatchMode, start: opts.startDatetime, end: opts.endDatetime },
+          {
+            tags: opts.tags,
+            tagMatchMode: opts.tagMatchMode,
+            start: opts.startDatetime,
+            end: opts.endDatetime,
+          },
           Math.min(Math.max(opts.topK ?? 10, 1), 1000),
         );
         return hits.map((h) => toPortPassage(h.item.passage, h.rrfScore));
@@ -219,7 +234,8 @@ export class ArchivalMemoryService {
 
   private async scopeArchives(p: Principal, scope: PassageScope): Promise<ArchiveEntity[]> {
     if (scope.agentId) {
-      if (!isId('agent', scope.agentId)) throw new InvalidInputError(`'${scope.agentId}' is not a valid agent id`, 'invalid_id');
+      if (!isId('agent', scope.agentId))
+        throw new InvalidInputError(`'${scope.agentId}' is not a valid agent id`, 'invalid_id');
       await this.agentOrThrow(p, scope.agentId);
       return this.archives.ofAgent(p.organizationId, scope.agentId);
     }
@@ -244,7 +260,11 @@ export class ArchivalMemoryService {
   }
 
   /** Embeds first (no transaction open during the model call), then inserts in one transaction. */
-  private async insertInto(p: Principal, archive: ArchiveEntity, inputs: PassageInput[]): Promise<PassageEntity[]> {
+  private async insertInto(
+    p: Principal,
+    archive: ArchiveEntity,
+    inputs: PassageInput[],
+  ): Promise<PassageEntity[]> {
     if (inputs.length === 0) return [];
     const handle = this.embeddings.handleOf(archive.embeddingConfig);
     const { vectors } = await this.embeddings.embed(

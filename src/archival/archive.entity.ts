@@ -6,7 +6,10 @@ export class ArchiveEntity {
   @Column('text', { name: 'organization_id' }) organizationId: string;
   @Column('text') name: string;
   @Column('text', { nullable: true }) description: string | null;
-  @Column('jsonb', { name: 'embedding_config', nullable: true }) embeddingConfig: Record<string, unknown> | null;
+  @Column('jsonb', { name: 'embedding_config', nullable: true }) embeddingConfig: Record<
+    string,
+    unknown
+  > | null;
   @Column('text', { name: 'vector_db_provider', default: 'native' }) vectorDbProvider: string;
   @Column('jsonb', { nullable: true }) metadata: Record<string, unknown> | null;
   @Column('text', { name: 'created_by_id', nullable: true }) createdById: string | null;

@@ -41,7 +41,11 @@ export class ArchivesController {
   }
 
   @Patch(':archive_id')
-  async update(@Auth() p: Principal, @Param('archive_id', new IdPipe('archive')) id: string, @Body() dto: UpdateArchiveDto) {
+  async update(
+    @Auth() p: Principal,
+    @Param('archive_id', new IdPipe('archive')) id: string,
+    @Body() dto: UpdateArchiveDto,
+  ) {
     return toArchiveDto(await this.archives.update(p, id, dto));
   }
 

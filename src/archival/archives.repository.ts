@@ -21,9 +21,12 @@ export class ArchivesRepository extends TenantRepository<ArchiveEntity> {
     const qb = this.scoped(organizationId, 'a');
     if (f.name !== undefined) qb.andWhere('a.name = :name', { name: f.name });
     if (f.agentId !== undefined) {
-      qb.andWhere('EXISTS (SELECT 1 FROM archives_agents aa WHERE aa.archive_id = a.id AND aa.agent_id = :agentId)', {
-        agentId: f.agentId,
-      });
+      qb.andWhere(
+        'EXISTS (SELECT 1 FROM archives_agents aa WHERE aa.archive_id = a.id AND aa.agent_id = :agentId)',
+        {
+          agentId: f.agentId,
+        },
+      );
     }
     return paginate(qb, 'a', page, 'Archive');
   }
@@ -72,7 +75,11 @@ export class ArchivesRepository extends TenantRepository<ArchiveEntity> {
    * Letta does. The agent row is locked so two first inserts do not make two archives.
    * Returns null when the agent does not exist in the organization.
    */
-  async defaultFor(organizationId: string, agentId: string, make: () => Partial<ArchiveEntity>): Promise<ArchiveEntity | null> {
+  async defaultFor(
+    organizationId: string,
+    agentId: string,
+    make: () => Partial<ArchiveEntity>,
+  ): Promise<ArchiveEntity | null> {
     return this.ds.transaction(async (m) => {
       const agent = await m.query(`SELECT id FROM agents WHERE organization_id = $1 AND id = $2 FOR UPDATE`, [
         organizationId,
@@ -89,8 +96,12 @@ export class ArchivesRepository extends TenantRepository<ArchiveEntity> {
         .addOrderBy('a.id', 'ASC')
         .getOne();
       if (existing) return existing;
-      const archive = await m.getRepository(ArchiveEntity).save(m.getRepository(ArchiveEntity).create(make()));
-      await m.getRepository(ArchiveAgentEntity).insert({ organizationId, agentId, archiveId: archive.id, isOwner: true });
+      const archive = await m
+        .getRepository(ArchiveEntity)
+        .save(m.getRepository(ArchiveEntity).create(make()));
+      await m
+        .getRepository(ArchiveAgentEntity)
+        .insert({ organizationId, agentId, archiveId: archive.id, isOwner: true });
       return archive;
     });
   }

@@ -20,7 +20,11 @@ export class ArchivesService {
 
   async create(p: Principal, dto: CreateArchiveDto): Promise<ArchiveEntity> {
     const handle = dto.embedding ?? this.embeddings.handleOf(dto.embedding_config);
-    const embeddingConfig = { ...(await this.embeddings.configFor(handle)), ...(dto.embedding_config ?? {}), handle };
+    const embeddingConfig = {
+      ...(await this.embeddings.configFor(handle)),
+      ...(dto.embedding_config ?? {}),
+      handle,
+    };
     return this.archives.insert({
       id: newId('archive'),
       organizationId: p.organizationId,

@@ -54,7 +54,11 @@ export class EmbeddingsService {
     const vectors = await this.guard(() => client.embed(texts));
     const dim = vectors[0]?.length ?? client.dimensions ?? 0;
     if (vectors.length !== texts.length || vectors.some((v) => v.length !== dim)) {
-      throw new DomainError(HttpStatus.BAD_GATEWAY, 'embedding_provider_error', `Embedding model ${handle} returned malformed vectors`);
+      throw new DomainError(
+        HttpStatus.BAD_GATEWAY,
+        'embedding_provider_error',
+        `Embedding model ${handle} returned malformed vectors`,
+      );
     }
     return { handle: client.handle, dim, vectors };
   }

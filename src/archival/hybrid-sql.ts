@@ -50,7 +50,9 @@ export function hybridSql(input: HybridSqlInput): string {
     const approx = input.approximate && (HNSW_DIMENSIONS as readonly number[]).includes(dim);
     const type = dim > 2000 ? 'halfvec' : 'vector';
     const q = p.add(toSql(leg.vector));
-    const distance = approx ? `(t.embedding::${type}(${dim})) <=> ${q}::${type}(${dim})` : `t.embedding <=> ${q}::vector`;
+    const distance = approx
+      ? `(t.embedding::${type}(${dim})) <=> ${q}::${type}(${dim})`
+      : `t.embedding <=> ${q}::vector`;
     const name = `v${i}`;
     vectorNames.push(name);
     // An index scan yields distance order only: a tie-breaker here would force a full sort.
@@ -63,7 +65,9 @@ export function hybridSql(input: HybridSqlInput): string {
   const legs: string[] = [];
   if (vectorNames.length) {
     const all = vectorNames.map((n) => `SELECT id, d FROM ${n}`).join(' UNION ALL ');
-    ctes.push(`vec AS (SELECT id, row_number() OVER (ORDER BY d, id) AS r FROM (${all}) x ORDER BY d, id LIMIT ${limit})`);
+    ctes.push(
+      `vec AS (SELECT id, row_number() OVER (ORDER BY d, id) AS r FROM (${all}) x ORDER BY d, id LIMIT ${limit})`,
+    );
     legs.push('SELECT id FROM vec');
   } else {
     ctes.push(`vec AS (SELECT NULL::text AS id, NULL::bigint AS r WHERE false)`);

@@ -35,8 +35,18 @@ export function fuse<T extends RankedCandidate>(candidates: T[], limit: number, 
   const best = (c: RankedCandidate) => Math.min(c.vectorRank ?? Infinity, c.ftsRank ?? Infinity);
   return candidates
     .filter((c) => c.vectorRank !== null || c.ftsRank !== null)
-    .map((c) => ({ item: c, rrfScore: rrfScore(c.vectorRank, c.ftsRank, k), vectorRank: c.vectorRank, ftsRank: c.ftsRank }))
-    .sort((a, b) => b.rrfScore - a.rrfScore || best(a.item) - best(b.item) || (a.item.id < b.item.id ? -1 : a.item.id > b.item.id ? 1 : 0))
+    .map((c) => ({
+      item: c,
+      rrfScore: rrfScore(c.vectorRank, c.ftsRank, k),
+      vectorRank: c.vectorRank,
+      ftsRank: c.ftsRank,
+    }))
+    .sort(
+      (a, b) =>
+        b.rrfScore - a.rrfScore ||
+        best(a.item) - best(b.item) ||
+        (a.item.id < b.item.id ? -1 : a.item.id > b.item.id ? 1 : 0),
+    )
     .slice(0, limit);
 }
 

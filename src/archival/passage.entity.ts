@@ -16,7 +16,10 @@ export class PassageEntity {
   @Column('text', { array: true, default: () => `'{}'` }) tags: string[];
   @Column('jsonb', { nullable: true }) metadata: Record<string, unknown> | null;
   @Column('integer', { name: 'embedding_dim', nullable: true }) embeddingDim: number | null;
-  @Column('jsonb', { name: 'embedding_config', nullable: true }) embeddingConfig: Record<string, unknown> | null;
+  @Column('jsonb', { name: 'embedding_config', nullable: true }) embeddingConfig: Record<
+    string,
+    unknown
+  > | null;
   @Column('text', { name: 'created_by_id', nullable: true }) createdById: string | null;
   @Column('text', { name: 'last_updated_by_id', nullable: true }) lastUpdatedById: string | null;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;

@@ -75,14 +75,16 @@ export class PassagesRepository extends TenantRepository<PassageEntity> {
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
         const p = new SqlParams();
         const org = p.add(organizationId);
-        const values = rows.slice(i, i + INSERT_CHUNK).map(
-          (r) =>
-            `(${p.add(r.id)}, ${org}, ${p.add(r.archiveId)}, ${p.add(r.text)}, ${p.add(r.tags)}::text[], ${p.add(
-              r.metadata === null ? null : JSON.stringify(r.metadata),
-            )}::jsonb, ${p.add(toSql(r.embedding))}::vector, ${p.add(r.embedding.length)}::int, ${p.add(
-              r.embeddingConfig === null ? null : JSON.stringify(r.embeddingConfig),
-            )}::jsonb, ${p.add(r.createdById)}, COALESCE(${p.add(r.createdAt)}::timestamptz, clock_timestamp()))`,
-        );
+        const values = rows
+          .slice(i, i + INSERT_CHUNK)
+          .map(
+            (r) =>
+              `(${p.add(r.id)}, ${org}, ${p.add(r.archiveId)}, ${p.add(r.text)}, ${p.add(r.tags)}::text[], ${p.add(
+                r.metadata === null ? null : JSON.stringify(r.metadata),
+              )}::jsonb, ${p.add(toSql(r.embedding))}::vector, ${p.add(r.embedding.length)}::int, ${p.add(
+                r.embeddingConfig === null ? null : JSON.stringify(r.embeddingConfig),
+              )}::jsonb, ${p.add(r.createdById)}, COALESCE(${p.add(r.createdAt)}::timestamptz, clock_timestamp()))`,
+          );
         const inserted: Record<string, unknown>[] = await m.query(
           `INSERT INTO passages AS t (id, organization_id, archive_id, text, tags, metadata, embedding, embedding_dim,
              embedding_config, created_by_id, created_at)
@@ -112,7 +114,9 @@ export class PassagesRepository extends TenantRepository<PassageEntity> {
 
   async count(organizationId: string, archiveIds: string[]): Promise<number> {
     if (archiveIds.length === 0) return 0;
-    return this.scoped(organizationId, 'p').andWhere('p.archive_id = ANY(:archiveIds)', { archiveIds }).getCount();
+    return this.scoped(organizationId, 'p')
+      .andWhere('p.archive_id = ANY(:archiveIds)', { archiveIds })
+      .getCount();
   }
 
   async distinctTags(organizationId: string, archiveIds: string[]): Promise<string[]> {
@@ -177,7 +181,8 @@ export class PassagesRepository extends TenantRepository<PassageEntity> {
   private filterSql(organizationId: string, f: PassageFilter, p: SqlParams): string[] {
     const where = [`t.organization_id = ${p.add(organizationId)}`];
     if (f.archiveIds) where.push(`t.archive_id = ANY(${p.add(f.archiveIds)}::text[])`);
-    if (f.tags?.length) where.push(`t.tags ${f.tagMatchMode === 'all' ? '@>' : '&&'} ${p.add(f.tags)}::text[]`);
+    if (f.tags?.length)
+      where.push(`t.tags ${f.tagMatchMode === 'all' ? '@>' : '&&'} ${p.add(f.tags)}::text[]`);
     if (f.start) where.push(`t.created_at >= ${p.add(f.start)}`);
     if (f.end) where.push(`t.created_at <= ${p.add(f.end)}`);
     return where;

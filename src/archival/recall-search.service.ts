@@ -44,7 +44,8 @@ export function rowToAgentMessage(r: MessageRow): AgentMessage {
     role: r.role as AgentMessage['role'],
     // text_content is search text (a tool call's is its name and arguments), not a reply: it
     // stands in for content only on rows without tool calls.
-    content: content.length || !r.text_content || r.tool_calls ? content : [{ type: 'text', text: r.text_content }],
+    content:
+      content.length || !r.text_content || r.tool_calls ? content : [{ type: 'text', text: r.text_content }],
     toolCalls: (r.tool_calls as AgentMessage['toolCalls']) ?? null,
     toolCallId: r.tool_call_id,
     name: r.name,
@@ -60,7 +61,12 @@ export function rowToAgentMessage(r: MessageRow): AgentMessage {
   };
 }
 
-const SEARCH_RESULT_TYPES = new Set(['system_message', 'user_message', 'reasoning_message', 'assistant_message']);
+const SEARCH_RESULT_TYPES = new Set([
+  'system_message',
+  'user_message',
+  'reasoning_message',
+  'assistant_message',
+]);
 
 /**
  * Letta's message search results (system/user/reasoning/assistant `...ListResult`s, one stored
@@ -75,7 +81,9 @@ export function toMessageSearchResults(hit: MessageHit) {
       textIsAssistantMessage: !isMemgptStyle(row.agent_type ?? 'letta_v1_agent'),
     }) as unknown as Record<string, unknown>[];
   } catch {
-    wire = [{ message_type: row.role === 'user' ? 'user_message' : 'assistant_message', content: row.text_content }];
+    wire = [
+      { message_type: row.role === 'user' ? 'user_message' : 'assistant_message', content: row.text_content },
+    ];
   }
   return wire
     .filter((m) => SEARCH_RESULT_TYPES.has(m.message_type as string))
@@ -108,8 +116,10 @@ export class RecallSearchService {
 
   async search(p: Principal, q: RecallQuery): Promise<MessageHit[]> {
     if (q.query !== undefined) checkQuery(q.query);
-    if (q.start && q.end && q.start > q.end) throw new InvalidInputError('start date is after end date', 'invalid_date_range');
-    if (q.agentId && !isId('agent', q.agentId)) throw new InvalidInputError(`'${q.agentId}' is not a valid agent id`, 'invalid_id');
+    if (q.start && q.end && q.start > q.end)
+      throw new InvalidInputError('start date is after end date', 'invalid_date_range');
+    if (q.agentId && !isId('agent', q.agentId))
+      throw new InvalidInputError(`'${q.agentId}' is not a valid agent id`, 'invalid_id');
     const agents = await this.recall.agents(p.organizationId, q.agentId ? [q.agentId] : undefined);
     if (q.agentId && agents.length === 0) throw new NotFoundError('Agent', q.agentId);
     if (agents.length === 0) return [];
@@ -122,7 +132,12 @@ export class RecallSearchService {
     };
     if (q.query === undefined) {
       const rows = await this.recall.recent(p.organizationId, filter, q.limit);
-      return rows.map((row) => ({ item: { row, id: row.id, vectorRank: null, ftsRank: null }, rrfScore: 0, vectorRank: null, ftsRank: null }));
+      return rows.map((row) => ({
+        item: { row, id: row.id, vectorRank: null, ftsRank: null },
+        rrfScore: 0,
+        vectorRank: null,
+        ftsRank: null,
+      }));
     }
     const mode = q.mode ?? 'hybrid';
     const legs: { dim: number; vector: number[]; agentIds: string[] }[] = [];
@@ -160,7 +175,11 @@ export class RecallSearchService {
   async embedMessages(p: Principal, agentId: string): Promise<number> {
     const [agent] = await this.recall.agents(p.organizationId, [agentId]);
     if (!agent) return 0;
-    return this.embedPending(p.organizationId, [agentId], this.embeddings.handleOf(agent.embedding_config, agent.embedding));
+    return this.embedPending(
+      p.organizationId,
+      [agentId],
+      this.embeddings.handleOf(agent.embedding_config, agent.embedding),
+    );
   }
 
   /** The agent runtime's RecallPort (`conversation_search`) for one agent. */
@@ -200,7 +219,8 @@ export class RecallSearchService {
       done += batch.length;
       if (batch.length < EMBED_BATCH) break;
     }
-    if (done >= EMBED_MAX_PER_CALL) this.logger.debug(`embedded ${done} messages; more remain for later searches`);
+    if (done >= EMBED_MAX_PER_CALL)
+      this.logger.debug(`embedded ${done} messages; more remain for later searches`);
     return done;
   }
 }

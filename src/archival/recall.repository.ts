@@ -69,7 +69,11 @@ export class RecallRepository {
   }
 
   /** Messages of these agents that have text but no embedding yet, oldest first. */
-  unembedded(organizationId: string, agentIds: string[], limit: number): Promise<{ id: string; text_content: string }[]> {
+  unembedded(
+    organizationId: string,
+    agentIds: string[],
+    limit: number,
+  ): Promise<{ id: string; text_content: string }[]> {
     return this.ds.query(
       `SELECT id, text_content FROM messages
        WHERE organization_id = $1 AND agent_id = ANY($2) AND embedding IS NULL AND text_content <> '' AND role <> 'system'
@@ -97,8 +101,19 @@ export class RecallRepository {
   ): Promise<RankedMessage[]> {
     const params = new SqlParams();
     const where = this.filterSql(organizationId, f, params);
-    const sql = hybridSql({ table: 'messages', columns: COLUMNS, where, params, vectorLegs: legs(params), ftsText, depth });
-    const rows: (MessageRow & { vector_rank: unknown; fts_rank: unknown })[] = await this.ds.query(sql, params.values);
+    const sql = hybridSql({
+      table: 'messages',
+      columns: COLUMNS,
+      where,
+      params,
+      vectorLegs: legs(params),
+      ftsText,
+      depth,
+    });
+    const rows: (MessageRow & { vector_rank: unknown; fts_rank: unknown })[] = await this.ds.query(
+      sql,
+      params.values,
+    );
     return rows.map(({ vector_rank, fts_rank, ...row }) => ({
       row,
       id: row.id,

@@ -24,13 +24,23 @@ export class SearchController {
       p,
       { agentId: dto.agent_id, archiveId: dto.agent_id ? undefined : dto.archive_id },
       dto.query ?? null,
-      { tags: dto.tags, tagMatchMode: dto.tag_match_mode, start: date(dto.start_date), end: date(dto.end_date) },
+      {
+        tags: dto.tags,
+        tagMatchMode: dto.tag_match_mode,
+        start: date(dto.start_date),
+        end: date(dto.end_date),
+      },
       dto.limit ?? 50,
     );
     return hits.map((h) => ({
       passage: toPassageDto(h.item.passage),
       score: h.rrfScore,
-      metadata: { rrf_score: h.rrfScore, combined_score: h.rrfScore, vector_rank: h.vectorRank, fts_rank: h.ftsRank },
+      metadata: {
+        rrf_score: h.rrfScore,
+        combined_score: h.rrfScore,
+        vector_rank: h.vectorRank,
+        fts_rank: h.ftsRank,
+      },
     }));
   }
 

@@ -59,7 +59,10 @@ export class ErrorFilter implements ExceptionFilter {
       ];
     }
     if (error instanceof QueryFailedError && (error as { code?: string }).code === '23505') {
-      return [HttpStatus.CONFLICT, { detail: 'A record with these values already exists', code: 'conflict', trace_id: traceId }];
+      return [
+        HttpStatus.CONFLICT,
+        { detail: 'A record with these values already exists', code: 'conflict', trace_id: traceId },
+      ];
     }
     return [
       HttpStatus.INTERNAL_SERVER_ERROR,

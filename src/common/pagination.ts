@@ -42,7 +42,10 @@ export interface PageRequest {
   order: 'asc' | 'desc';
 }
 
-export function pageRequest(q: PageQueryDto, defaults: { order?: 'asc' | 'desc'; limit?: number } = {}): PageRequest {
+export function pageRequest(
+  q: PageQueryDto,
+  defaults: { order?: 'asc' | 'desc'; limit?: number } = {},
+): PageRequest {
   return {
     before: q.before,
     after: q.after,

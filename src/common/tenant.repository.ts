@@ -31,7 +31,9 @@ export abstract class TenantRepository<T extends TenantRow> {
 
   /** A query builder already restricted to the tenant. */
   protected scoped(organizationId: string, alias: string): SelectQueryBuilder<T> {
-    return this.repo.createQueryBuilder(alias).where(`${alias}.organization_id = :organizationId`, { organizationId });
+    return this.repo
+      .createQueryBuilder(alias)
+      .where(`${alias}.organization_id = :organizationId`, { organizationId });
   }
 
   async deleteById(organizationId: string, id: string): Promise<boolean> {

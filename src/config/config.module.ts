@@ -11,6 +11,10 @@ export const APP_CONFIG = Symbol('APP_CONFIG');
 export class ConfigModule {
   /** For tests and benchmarks that build the app with an explicit environment. */
   static withConfig(config: AppConfig) {
-    return { module: ConfigModule, providers: [{ provide: APP_CONFIG, useValue: config }], exports: [APP_CONFIG] };
+    return {
+      module: ConfigModule,
+      providers: [{ provide: APP_CONFIG, useValue: config }],
+      exports: [APP_CONFIG],
+    };
   }
 }

@@ -11,7 +11,8 @@ describe('loadConfig', () => {
   it('with DATABASE_URL, migrations run by command unless asked for at start-up', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://x@h/db' }).database.migrateOnStart).toBe(false);
     expect(
-      loadConfig({ DATABASE_URL: 'postgres://x@h/db', ENGRAM_MIGRATE_ON_START: 'true' }).database.migrateOnStart,
+      loadConfig({ DATABASE_URL: 'postgres://x@h/db', ENGRAM_MIGRATE_ON_START: 'true' }).database
+        .migrateOnStart,
     ).toBe(true);
   });
 

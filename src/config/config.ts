@@ -27,7 +27,10 @@ const envSchema = z.object({
   ENGRAM_BODY_LIMIT_MB: z.coerce.number().positive().max(1024).default(50),
   ENGRAM_TOOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   ENGRAM_TOOL_MEMORY_MB: z.coerce.number().int().min(16).max(8192).default(256),
-  ENGRAM_SECRETS_KEY: z.string().min(16, 'must be at least 16 characters (64 hex chars recommended)').optional(),
+  ENGRAM_SECRETS_KEY: z
+    .string()
+    .min(16, 'must be at least 16 characters (64 hex chars recommended)')
+    .optional(),
 });
 
 export type Env = z.input<typeof envSchema>;

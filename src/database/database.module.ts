@@ -45,7 +45,11 @@ const embeddedStops = new Map<string, () => Promise<void>>();
       inject: [APP_CONFIG],
       useFactory: async (config: AppConfig) => {
         if (config.database.url) {
-          return typeOrmOptions(config.database.url, config.database.poolSize, config.database.migrateOnStart);
+          return typeOrmOptions(
+            config.database.url,
+            config.database.poolSize,
+            config.database.migrateOnStart,
+          );
         }
         const dir = embeddedDataDir(config);
         new Logger('Database').log(`No DATABASE_URL: starting embedded Postgres (PGlite) in ${dir}`);

@@ -10,10 +10,15 @@ async function main(): Promise<void> {
     console.log('No DATABASE_URL set: the embedded database migrates itself at start-up.');
     return;
   }
-  const ds = new DataSource({ ...(typeOrmOptions(config.database.url, 1, false) as DataSourceOptions), entities: [] });
+  const ds = new DataSource({
+    ...(typeOrmOptions(config.database.url, 1, false) as DataSourceOptions),
+    entities: [],
+  });
   await ds.initialize();
   const applied = await ds.runMigrations({ transaction: 'each' });
-  console.log(applied.length ? `Applied: ${applied.map((m) => m.name).join(', ')}` : 'Database is up to date.');
+  console.log(
+    applied.length ? `Applied: ${applied.map((m) => m.name).join(', ')}` : 'Database is up to date.',
+  );
   await ds.destroy();
 }
 

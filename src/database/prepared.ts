@@ -7,7 +7,12 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
  * it once per connection instead of on every call. For hot, fixed-shape reads only (the
  * agent state); writes and transactions go through TypeORM as usual.
  */
-export async function preparedRead<T>(ds: DataSource, name: string, text: string, values: unknown[]): Promise<T[]> {
+export async function preparedRead<T>(
+  ds: DataSource,
+  name: string,
+  text: string,
+  values: unknown[],
+): Promise<T[]> {
   const pool = (ds.driver as PostgresDriver).master as Pool;
   const result = await pool.query({ name, text, values });
   return result.rows as T[];
@@ -19,7 +24,9 @@ export function camelRow(row: Record<string, unknown>): Record<string, unknown> 
   for (const [key, value] of Object.entries(row)) {
     const camel = key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
     out[camel] =
-      (key.endsWith('_at') || key === 'last_run_completion') && typeof value === 'string' ? new Date(value) : value;
+      (key.endsWith('_at') || key === 'last_run_completion') && typeof value === 'string'
+        ? new Date(value)
+        : value;
   }
   return out;
 }

@@ -22,7 +22,10 @@ class RedisHealthLifecycle implements OnApplicationShutdown {
       inject: [APP_CONFIG, HealthIndicatorService],
       useFactory: (config: AppConfig, indicators: HealthIndicatorService) =>
         config.redisUrl
-          ? new RedisHealth(new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 }), indicators)
+          ? new RedisHealth(
+              new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 }),
+              indicators,
+            )
           : null,
     },
     RedisHealthLifecycle,

@@ -46,7 +46,11 @@ export class BlocksController {
   }
 
   @Patch(':block_id')
-  async update(@Auth() p: Principal, @Param('block_id', new IdPipe('block')) id: string, @Body() dto: UpdateBlockDto) {
+  async update(
+    @Auth() p: Principal,
+    @Param('block_id', new IdPipe('block')) id: string,
+    @Body() dto: UpdateBlockDto,
+  ) {
     return toBlockDto(await this.blocks.update(p, id, dto));
   }
 

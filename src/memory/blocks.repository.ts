@@ -52,12 +52,17 @@ export class BlocksRepository extends TenantRepository<BlockEntity> {
   }
 
   /** Inserts blocks and links them to an agent, inside the caller's transaction. */
-  async insertAndAttach(m: EntityManager, organizationId: string, agentId: string, blocks: Partial<BlockEntity>[]) {
+  async insertAndAttach(
+    m: EntityManager,
+    organizationId: string,
+    agentId: string,
+    blocks: Partial<BlockEntity>[],
+  ) {
     if (blocks.length === 0) return;
     await m.getRepository(BlockEntity).insert(blocks as QueryDeepPartialEntity<BlockEntity>[]);
-    await m.getRepository(BlockAgentEntity).insert(
-      blocks.map((b) => ({ organizationId, agentId, blockId: b.id!, blockLabel: b.label! })),
-    );
+    await m
+      .getRepository(BlockAgentEntity)
+      .insert(blocks.map((b) => ({ organizationId, agentId, blockId: b.id!, blockLabel: b.label! })));
   }
 
   async attachInTx(m: EntityManager, organizationId: string, agentId: string, blocks: BlockEntity[]) {
@@ -70,9 +75,13 @@ export class BlocksRepository extends TenantRepository<BlockEntity> {
   /** Saves changed fields; a label change is mirrored on the agent links in the same transaction. */
   async update(organizationId: string, id: string, patch: Partial<BlockEntity>): Promise<void> {
     await this.ds.transaction(async (m) => {
-      await m.getRepository(BlockEntity).update({ organizationId, id }, patch as QueryDeepPartialEntity<BlockEntity>);
+      await m
+        .getRepository(BlockEntity)
+        .update({ organizationId, id }, patch as QueryDeepPartialEntity<BlockEntity>);
       if (patch.label !== undefined) {
-        await m.getRepository(BlockAgentEntity).update({ organizationId, blockId: id }, { blockLabel: patch.label });
+        await m
+          .getRepository(BlockAgentEntity)
+          .update({ organizationId, blockId: id }, { blockLabel: patch.label });
       }
     });
   }
@@ -86,7 +95,10 @@ export class BlocksRepository extends TenantRepository<BlockEntity> {
       .innerJoin(BlockAgentEntity, 'ba', 'ba.block_id = b.id')
       .addSelect('ba.agent_id', 'ba_agent_id')
       .addSelect('ba.block_id', 'ba_block_id')
-      .where('ba.organization_id = :organizationId AND ba.agent_id = ANY(:agentIds)', { organizationId, agentIds })
+      .where('ba.organization_id = :organizationId AND ba.agent_id = ANY(:agentIds)', {
+        organizationId,
+        agentIds,
+      })
       .orderBy('ba.position', 'ASC')
       .getRawAndEntities();
     // A block shared by several agents is one entity but several raw rows: join by id.
@@ -133,6 +145,8 @@ export class BlocksRepository extends TenantRepository<BlockEntity> {
   }
 
   async labelTaken(organizationId: string, agentId: string, label: string): Promise<boolean> {
-    return this.ds.getRepository(BlockAgentEntity).exists({ where: { organizationId, agentId, blockLabel: label } });
+    return this.ds
+      .getRepository(BlockAgentEntity)
+      .exists({ where: { organizationId, agentId, blockLabel: label } });
   }
 }

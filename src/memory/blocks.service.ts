@@ -96,7 +96,12 @@ export class BlocksService {
     return block;
   }
 
-  async updateForAgent(p: Principal, agentId: string, label: string, dto: UpdateBlockDto): Promise<BlockEntity> {
+  async updateForAgent(
+    p: Principal,
+    agentId: string,
+    label: string,
+    dto: UpdateBlockDto,
+  ): Promise<BlockEntity> {
     const block = await this.getForAgent(p, agentId, label);
     return this.update(p, block.id, dto);
   }

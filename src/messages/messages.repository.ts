@@ -78,8 +78,14 @@ export class MessagesRepository extends TenantRepository<MessageEntity> {
   async insertInitial(m: EntityManager, organizationId: string, agentId: string, messages: AgentMessage[]) {
     await m
       .getRepository(MessageEntity)
-      .insert(messages.map((msg) => toEntity(organizationId, agentId, msg)) as QueryDeepPartialEntity<MessageEntity>[]);
-    await m.getRepository(AgentEntity).update({ organizationId, id: agentId }, { messageIds: messages.map((x) => x.id) });
+      .insert(
+        messages.map((msg) =>
+          toEntity(organizationId, agentId, msg),
+        ) as QueryDeepPartialEntity<MessageEntity>[],
+      );
+    await m
+      .getRepository(AgentEntity)
+      .update({ organizationId, id: agentId }, { messageIds: messages.map((x) => x.id) });
   }
 
   /**
@@ -92,7 +98,9 @@ export class MessagesRepository extends TenantRepository<MessageEntity> {
         await m
           .getRepository(MessageEntity)
           .insert(
-            input.messages.map((msg) => toEntity(organizationId, input.agentId, msg)) as QueryDeepPartialEntity<MessageEntity>[],
+            input.messages.map((msg) =>
+              toEntity(organizationId, input.agentId, msg),
+            ) as QueryDeepPartialEntity<MessageEntity>[],
           );
       }
       if (input.systemMessage) await this.updateContent(m, organizationId, input.systemMessage);
@@ -127,7 +135,13 @@ export class MessagesRepository extends TenantRepository<MessageEntity> {
     await this.ds.transaction(async (m) => {
       await m
         .getRepository(MessageEntity)
-        .insert(toEntity(organizationId, input.agentId, input.summaryMessage) as QueryDeepPartialEntity<MessageEntity>);
+        .insert(
+          toEntity(
+            organizationId,
+            input.agentId,
+            input.summaryMessage,
+          ) as QueryDeepPartialEntity<MessageEntity>,
+        );
       await m
         .getRepository(AgentEntity)
         .update({ organizationId, id: input.agentId }, { messageIds: input.inContextMessageIds });
@@ -157,8 +171,9 @@ export class MessagesRepository extends TenantRepository<MessageEntity> {
 
   private async updateContent(m: EntityManager, organizationId: string, msg: AgentMessage): Promise<void> {
     const e = toEntity(organizationId, '', msg);
-    await m
-      .getRepository(MessageEntity)
-      .update({ organizationId, id: msg.id }, { content: e.content, textContent: e.textContent } as QueryDeepPartialEntity<MessageEntity>);
+    await m.getRepository(MessageEntity).update({ organizationId, id: msg.id }, {
+      content: e.content,
+      textContent: e.textContent,
+    } as QueryDeepPartialEntity<MessageEntity>);
   }
 }

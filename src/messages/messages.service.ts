@@ -89,12 +89,20 @@ export class MessagesService {
   async sendAsync(p: Principal, agentId: string, req: RunRequest) {
     const run = await this.runner.createRun(p, agentId, req, true);
     setImmediate(() => {
-      this.runner.execute(p, run, req).catch((err: Error) => this.logger.warn(`background run ${run.id}: ${err.message}`));
+      this.runner
+        .execute(p, run, req)
+        .catch((err: Error) => this.logger.warn(`background run ${run.id}: ${err.message}`));
     });
     return toRunDto(run);
   }
 
-  async list(p: Principal, agentId: string, page: MessagePage, wire: Partial<LettaMessageOptions>, opts: { types?: string[]; includeErr?: boolean }) {
+  async list(
+    p: Principal,
+    agentId: string,
+    page: MessagePage,
+    wire: Partial<LettaMessageOptions>,
+    opts: { types?: string[]; includeErr?: boolean },
+  ) {
     const agent = await this.agents.get(p, agentId);
     const msgs = await this.messages.list(p.organizationId, { agentId, includeErr: opts.includeErr }, page);
     return this.render(msgs, agent.agentType, wire, opts.types);
@@ -144,7 +152,7 @@ export class MessagesService {
     const result = await summarizeAgentContext({
       agentId,
       inContext,
-      systemPrompt: inContext[0] ? toLlmMessages([inContext[0]])[0]?.content ?? agent.system : agent.system,
+      systemPrompt: inContext[0] ? (toLlmMessages([inContext[0]])[0]?.content ?? agent.system) : agent.system,
       tools: [] as ReturnType<typeof toDefinition>[],
       llm: resolved.client,
       model: resolved.model,

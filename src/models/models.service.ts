@@ -109,7 +109,9 @@ export class ModelsService {
       config = { context_window: CONTEXT_DEFAULT, ...explicit };
       if (!config.handle) config.handle = `${explicit.model_endpoint_type}/${explicit.model}`;
     } else {
-      throw new InvalidInputError("model is required: pass a handle such as 'openai/gpt-4o-mini' or an llm_config");
+      throw new InvalidInputError(
+        "model is required: pass a handle such as 'openai/gpt-4o-mini' or an llm_config",
+      );
     }
     if (typeof config.context_window !== 'number' || config.context_window < 1) {
       throw new InvalidInputError('llm_config.context_window must be a positive integer');

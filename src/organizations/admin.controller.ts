@@ -20,7 +20,9 @@ export class AdminController {
 
   @Get('orgs')
   async listOrgs(@Query() q: ListOrgsQueryDto) {
-    const orgs = await this.organizations.listOrganizations(pageRequest({ ...q, after: q.after ?? q.cursor }, { order: 'asc' }));
+    const orgs = await this.organizations.listOrganizations(
+      pageRequest({ ...q, after: q.after ?? q.cursor }, { order: 'asc' }),
+    );
     return orgs.map(toOrganizationDto);
   }
 

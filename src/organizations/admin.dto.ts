@@ -23,7 +23,12 @@ export class ListOrgsQueryDto extends PageQueryDto {
 }
 
 export function toOrganizationDto(o: OrganizationEntity) {
-  return { id: o.id, name: o.name, created_at: o.createdAt.toISOString(), privileged_tools: o.privilegedTools };
+  return {
+    id: o.id,
+    name: o.name,
+    created_at: o.createdAt.toISOString(),
+    privileged_tools: o.privilegedTools,
+  };
 }
 
 export function toUserDto(u: UserEntity) {

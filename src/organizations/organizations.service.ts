@@ -57,7 +57,8 @@ export class OrganizationsService implements OnApplicationBootstrap {
   }
 
   async createUser(organizationId: string, name: string): Promise<UserEntity> {
-    if (!(await this.repo.findOrganization(organizationId))) throw new NotFoundError('Organization', organizationId);
+    if (!(await this.repo.findOrganization(organizationId)))
+      throw new NotFoundError('Organization', organizationId);
     return this.repo.createUser({ id: newId('user'), organizationId, name });
   }
 

@@ -23,7 +23,8 @@ export class AgentLocks implements OnModuleDestroy {
   private readonly redis?: Redis;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    if (config.redisUrl) this.redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false });
+    if (config.redisUrl)
+      this.redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false });
   }
 
   async withLock<T>(agentId: string, fn: () => Promise<T>): Promise<T> {
@@ -52,7 +53,9 @@ export class AgentLocks implements OnModuleDestroy {
       await new Promise((r) => setTimeout(r, wait));
     }
     const renew = setInterval(() => {
-      redis.eval(RENEW, 1, key, token, String(LEASE_MS)).catch((err: Error) => this.logger.warn(`lock renewal: ${err.message}`));
+      redis
+        .eval(RENEW, 1, key, token, String(LEASE_MS))
+        .catch((err: Error) => this.logger.warn(`lock renewal: ${err.message}`));
     }, RENEW_MS);
     renew.unref();
     return async () => {

@@ -69,7 +69,8 @@ export class AgentRunner implements OnApplicationBootstrap, OnModuleDestroy {
 
   async onApplicationBootstrap(): Promise<void> {
     const failed = await this.runs.failOrphaned(new Date());
-    if (failed.length) this.logger.warn(`Marked ${failed.length} orphaned run(s) failed: ${failed.join(', ')}`);
+    if (failed.length)
+      this.logger.warn(`Marked ${failed.length} orphaned run(s) failed: ${failed.join(', ')}`);
     this.renewTimer = setInterval(() => {
       void this.runs
         .renewLease([...this.active.keys()], new Date(Date.now() + LEASE_MS))
@@ -146,7 +147,11 @@ export class AgentRunner implements OnApplicationBootstrap, OnModuleDestroy {
     if (current !== 'created') {
       // Cancelled while it waited for the lock.
       const result = emptyResult(current === 'cancelled' ? 'cancelled' : 'error');
-      return { run: (await this.runs.findById(p.organizationId, run.id))!, result, wire: wireOptions('', req) };
+      return {
+        run: (await this.runs.findById(p.organizationId, run.id))!,
+        result,
+        wire: wireOptions('', req),
+      };
     }
     await this.runs.update(p.organizationId, run.id, {
       status: 'running',
@@ -161,7 +166,12 @@ export class AgentRunner implements OnApplicationBootstrap, OnModuleDestroy {
       const toolRows = (await this.tools.forAgents(p.organizationId, [agent.id])).get(agent.id) ?? [];
       const inContext = await this.inContextMessages(p, agent);
       result = await runAgent(
-        { agent: agentConfig(agent, resolved, toolRows), inContextMessages: inContext, input: req.input, runId: run.id },
+        {
+          agent: agentConfig(agent, resolved, toolRows),
+          inContextMessages: inContext,
+          input: req.input,
+          runId: run.id,
+        },
         {
           llm: resolved.client,
           memory: this.memoryPort(p, agent.id),
@@ -183,7 +193,8 @@ export class AgentRunner implements OnApplicationBootstrap, OnModuleDestroy {
               this.events.publish(run.id, chunk);
             },
           },
-          isCancelled: async () => controller.signal.aborted || (await this.runs.status(run.id)) === 'cancelled',
+          isCancelled: async () =>
+            controller.signal.aborted || (await this.runs.status(run.id)) === 'cancelled',
         },
         {
           maxSteps: req.maxSteps,
@@ -197,11 +208,27 @@ export class AgentRunner implements OnApplicationBootstrap, OnModuleDestroy {
     } catch (err) {
       const conflict = err instanceof AgentStateConflictError;
       const error = { type: conflict ? err.code : 'internal_error', message: (err as Error).message };
-      if (!conflict && !(err instanceof DomainError)) this.logger.error({ err, run_id: run.id }, 'run crashed');
-      await this.finish(p, run, agent, started, 'failed', conflict ? 'invalid_tool_call' : 'error', null, error, ttftNs);
+      if (!conflict && !(err instanceof DomainError))
+        this.logger.error({ err, run_id: run.id }, 'run crashed');
+      await this.finish(
+        p,
+        run,
+        agent,
+        started,
+        'failed',
+        conflict ? 'invalid_tool_call' : 'error',
+        null,
+        error,
+        ttftNs,
+      );
       if (conflict) throw new ConflictError(err.message, err.code);
       if (err instanceof DomainError) throw err;
-      this.events.publish(run.id, { message_type: 'error_message', run_id: run.id, error_type: error.type, message: error.message });
+      this.events.publish(run.id, {
+        message_type: 'error_message',
+        run_id: run.id,
+        error_type: error.type,
+        message: error.message,
+      });
       result = emptyResult('error', error);
       return { run: (await this.runs.findById(p.organizationId, run.id))!, result, wire };
     }
@@ -211,7 +238,17 @@ export class AgentRunner implements OnApplicationBootstrap, OnModuleDestroy {
         : result.stopReason === 'error' || result.stopReason === 'llm_api_error'
           ? 'failed'
           : 'completed';
-    await this.finish(p, run, agent, started, status, result.stopReason, result.usage, result.error ?? null, ttftNs);
+    await this.finish(
+      p,
+      run,
+      agent,
+      started,
+      status,
+      result.stopReason,
+      result.usage,
+      result.error ?? null,
+      ttftNs,
+    );
     return { run: (await this.runs.findById(p.organizationId, run.id))!, result, wire };
   }
 
@@ -302,10 +339,19 @@ export class AgentRunner implements OnApplicationBootstrap, OnModuleDestroy {
   private async executeTool(
     p: Principal,
     toolRows: ToolEntity[],
-    r: { name: string; args: Record<string, unknown>; toolCallId: string; agentId: string; runId?: string; stepId: string; signal?: AbortSignal },
+    r: {
+      name: string;
+      args: Record<string, unknown>;
+      toolCallId: string;
+      agentId: string;
+      runId?: string;
+      stepId: string;
+      signal?: AbortSignal;
+    },
   ) {
     const tool = toolRows.find((t) => t.name === r.name);
-    if (!tool) return { status: 'error' as const, funcReturn: `Tool '${r.name}' is not attached to this agent` };
+    if (!tool)
+      return { status: 'error' as const, funcReturn: `Tool '${r.name}' is not attached to this agent` };
     return this.executors.execute(tool, r.args, {
       principal: p,
       agentId: r.agentId,
@@ -318,7 +364,9 @@ export class AgentRunner implements OnApplicationBootstrap, OnModuleDestroy {
 }
 
 export function modelHandle(agent: AgentEntity): string {
-  return agent.model ?? (agent.llmConfig.handle as string | undefined) ?? `openai/${String(agent.llmConfig.model)}`;
+  return (
+    agent.model ?? (agent.llmConfig.handle as string | undefined) ?? `openai/${String(agent.llmConfig.model)}`
+  );
 }
 
 export function wireOptions(agentType: string, req: RunRequest): LettaMessageOptions {
@@ -332,7 +380,12 @@ export function wireOptions(agentType: string, req: RunRequest): LettaMessageOpt
 
 /** The first message of every agent: its system prompt (recompiled with memory at each step). */
 export function systemMessage(agent: Pick<AgentEntity, 'system'>): AgentMessage {
-  return { id: newId('message'), role: 'system', content: [{ type: 'text', text: agent.system }], createdAt: new Date() };
+  return {
+    id: newId('message'),
+    role: 'system',
+    content: [{ type: 'text', text: agent.system }],
+    createdAt: new Date(),
+  };
 }
 
 function agentConfig(agent: AgentEntity, resolved: ResolvedModel, toolRows: ToolEntity[]): AgentConfig {
@@ -361,7 +414,10 @@ function agentConfig(agent: AgentEntity, resolved: ResolvedModel, toolRows: Tool
   };
 }
 
-function emptyResult(stopReason: RunAgentResult['stopReason'], error?: { type: string; message: string }): RunAgentResult {
+function emptyResult(
+  stopReason: RunAgentResult['stopReason'],
+  error?: { type: string; message: string },
+): RunAgentResult {
   return {
     messages: [],
     stopReason,

@@ -6,7 +6,11 @@ import { toArray, toBool, toInt } from '../common/query-transforms';
 
 export class ListRunsQueryDto extends PageQueryDto {
   @ApiPropertyOptional() @IsOptional() @IsString() agent_id?: string;
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @Transform(toArray) @IsString({ each: true }) agent_ids?: string[];
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @Transform(toArray)
+  @IsString({ each: true })
+  agent_ids?: string[];
   @ApiPropertyOptional({ type: [String] })
   @IsOptional()
   @Transform(toArray)
@@ -23,11 +27,18 @@ export class ListStepsQueryDto extends PageQueryDto {
   @ApiPropertyOptional() @IsOptional() @IsString() agent_id?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() run_id?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() model?: string;
-  @ApiPropertyOptional({ enum: ['positive', 'negative'] }) @IsOptional() @IsIn(['positive', 'negative']) feedback?: string;
+  @ApiPropertyOptional({ enum: ['positive', 'negative'] })
+  @IsOptional()
+  @IsIn(['positive', 'negative'])
+  feedback?: string;
   @ApiPropertyOptional() @IsOptional() @Transform(toBool) @IsBoolean() has_feedback?: boolean;
   @ApiPropertyOptional() @IsOptional() @IsString() start_date?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() end_date?: string;
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @Transform(toArray) @IsString({ each: true }) tags?: string[];
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @Transform(toArray)
+  @IsString({ each: true })
+  tags?: string[];
   @ApiPropertyOptional() @IsOptional() @IsString() trace_ids?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() project_id?: string;
 }
@@ -37,7 +48,8 @@ export class FeedbackDto {
   @IsOptional()
   @IsIn(['positive', 'negative', null])
   feedback?: 'positive' | 'negative' | null;
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @IsString({ each: true }) tags?: string[] | null;
+  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @IsString({ each: true }) tags?:
+    string[] | null;
 }
 
 export class RunStreamDto {

@@ -22,7 +22,13 @@ export class RunsController {
     const agentIds = [...(q.agent_ids ?? []), ...(q.agent_id ? [q.agent_id] : [])];
     const runs = await this.runs.list(
       p,
-      { agentIds, statuses: q.statuses, background: q.background, active: q.active, stopReason: q.stop_reason },
+      {
+        agentIds,
+        statuses: q.statuses,
+        background: q.background,
+        active: q.active,
+        stopReason: q.stop_reason,
+      },
       pageRequest({ ...q, order }),
     );
     return runs.map(toRunDto);
@@ -79,7 +85,13 @@ export class StepsController {
   async list(@Auth() p: Principal, @Query() q: ListStepsQueryDto) {
     const steps = await this.runs.steps(
       p,
-      { agentId: q.agent_id, runId: q.run_id, model: q.model, feedback: q.feedback, hasFeedback: q.has_feedback },
+      {
+        agentId: q.agent_id,
+        runId: q.run_id,
+        model: q.model,
+        feedback: q.feedback,
+        hasFeedback: q.has_feedback,
+      },
       pageRequest(q),
     );
     return steps.map(toStepDto);
@@ -98,7 +110,14 @@ export class StepsController {
   @Get(':step_id/metrics')
   async metrics(@Auth() p: Principal, @Param('step_id', stepId()) id: string) {
     const s = await this.runs.step(p, id);
-    return { id: s.id, agent_id: s.agentId, run_id: s.runId, step_ns: null, llm_request_ns: null, tool_execution_ns: null };
+    return {
+      id: s.id,
+      agent_id: s.agentId,
+      run_id: s.runId,
+      step_ns: null,
+      llm_request_ns: null,
+      tool_execution_ns: null,
+    };
   }
 
   @Patch(':step_id/feedback')

@@ -58,7 +58,8 @@ export class RunsRepository extends TenantRepository<RunEntity> {
   }
 
   async renewLease(ids: string[], until: Date): Promise<void> {
-    if (ids.length) await this.repo.update({ id: In(ids), status: In(ACTIVE_STATUSES) }, { leaseExpiresAt: until });
+    if (ids.length)
+      await this.repo.update({ id: In(ids), status: In(ACTIVE_STATUSES) }, { leaseExpiresAt: until });
   }
 
   /** Runs whose process died: still active, lease lapsed. Marked failed; their committed messages stay. */
@@ -75,7 +76,12 @@ export class RunsRepository extends TenantRepository<RunEntity> {
 
   async activeForAgent(organizationId: string, agentId: string, runIds?: string[]): Promise<RunEntity[]> {
     return this.repo.find({
-      where: { organizationId, agentId, status: In(ACTIVE_STATUSES), ...(runIds?.length ? { id: In(runIds) } : {}) },
+      where: {
+        organizationId,
+        agentId,
+        status: In(ACTIVE_STATUSES),
+        ...(runIds?.length ? { id: In(runIds) } : {}),
+      },
     });
   }
 
@@ -99,16 +105,24 @@ export class RunsRepository extends TenantRepository<RunEntity> {
   }
 
   listSteps(organizationId: string, f: StepFilter, page: PageRequest): Promise<StepEntity[]> {
-    const qb = this.steps.createQueryBuilder('s').where('s.organization_id = :organizationId', { organizationId });
+    const qb = this.steps
+      .createQueryBuilder('s')
+      .where('s.organization_id = :organizationId', { organizationId });
     if (f.agentId) qb.andWhere('s.agent_id = :agentId', { agentId: f.agentId });
     if (f.runId) qb.andWhere('s.run_id = :runId', { runId: f.runId });
     if (f.model) qb.andWhere('s.model = :model', { model: f.model });
     if (f.feedback) qb.andWhere('s.feedback = :fb', { fb: f.feedback });
-    if (f.hasFeedback !== undefined) qb.andWhere(f.hasFeedback ? 's.feedback IS NOT NULL' : 's.feedback IS NULL');
+    if (f.hasFeedback !== undefined)
+      qb.andWhere(f.hasFeedback ? 's.feedback IS NOT NULL' : 's.feedback IS NULL');
     return paginate(qb, 's', page, 'Step');
   }
 
-  async setFeedback(organizationId: string, id: string, feedback: string | null, tags?: string[]): Promise<void> {
+  async setFeedback(
+    organizationId: string,
+    id: string,
+    feedback: string | null,
+    tags?: string[],
+  ): Promise<void> {
     await this.steps.update({ organizationId, id }, { feedback, ...(tags ? { tags } : {}) });
   }
 

@@ -25,7 +25,8 @@ export class RunEvents implements OnModuleDestroy {
   private readonly keepMs = 10 * 60_000;
 
   open(runId: string): void {
-    if (!this.channels.has(runId)) this.channels.set(runId, { events: [], done: false, listeners: new Set() });
+    if (!this.channels.has(runId))
+      this.channels.set(runId, { events: [], done: false, listeners: new Set() });
   }
 
   has(runId: string): boolean {
@@ -54,7 +55,12 @@ export class RunEvents implements OnModuleDestroy {
    * Replays events after `startingAfter`, then follows new ones; `onEnd` fires once the run's
    * stream is closed. Returns an unsubscribe function.
    */
-  follow(runId: string, startingAfter: number, onEvent: (e: RunEvent) => void, onEnd: () => void): () => void {
+  follow(
+    runId: string,
+    startingAfter: number,
+    onEvent: (e: RunEvent) => void,
+    onEnd: () => void,
+  ): () => void {
     const ch = this.channels.get(runId);
     if (!ch) {
       onEnd();

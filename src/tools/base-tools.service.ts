@@ -38,7 +38,8 @@ export class BaseToolsService implements OnModuleInit {
     this.extensions.register({
       name: 'tools',
       prepareCreate: (p, dto) => this.prepareCreate(p, dto),
-      afterCreate: (p, agent, dto, prepared, m) => this.afterCreate(p, agent, dto, prepared as PreparedTools, m),
+      afterCreate: (p, agent, dto, prepared, m) =>
+        this.afterCreate(p, agent, dto, prepared as PreparedTools, m),
       afterUpdate: (p, agent, dto) => this.afterUpdate(p, agent, dto),
       loadState: async (p, agentIds) => {
         const byAgent = await this.tools.forAgents(p.organizationId, agentIds);
@@ -69,7 +70,8 @@ export class BaseToolsService implements OnModuleInit {
   private async prepareCreate(p: Principal, dto: CreateAgentDto): Promise<PreparedTools> {
     await this.ensureBaseTools(p.organizationId);
     const names = new Set<string>(dto.tools ?? []);
-    if (dto.include_base_tools !== false) for (const n of baseToolsFor(dto.agent_type ?? 'letta_v1_agent')) names.add(n);
+    if (dto.include_base_tools !== false)
+      for (const n of baseToolsFor(dto.agent_type ?? 'letta_v1_agent')) names.add(n);
     const byName = await this.tools.findByNames(p.organizationId, [...names]);
     const missingName = [...names].find((n) => !byName.some((t) => t.name === n));
     if (missingName) throw new NotFoundError('Tool', missingName);
@@ -87,7 +89,8 @@ export class BaseToolsService implements OnModuleInit {
     await this.tools.attach(p.organizationId, agent.id, prepared.toolIds, m);
     if (!dto.tool_rules && dto.include_base_tool_rules !== false) {
       const rules = baseToolRulesFor(agent.agentType);
-      if (rules.length) await m.getRepository(AgentEntity).update({ id: agent.id }, { toolRules: rules as never });
+      if (rules.length)
+        await m.getRepository(AgentEntity).update({ id: agent.id }, { toolRules: rules as never });
     }
   }
 
@@ -96,7 +99,8 @@ export class BaseToolsService implements OnModuleInit {
     if (!dto.tool_ids) return;
     const wanted = await this.resolveIds(p, dto.tool_ids);
     const current = (await this.tools.forAgents(p.organizationId, [agent.id])).get(agent.id) ?? [];
-    for (const t of current) if (!wanted.some((w) => w.id === t.id)) await this.tools.detach(p.organizationId, agent.id, t.id);
+    for (const t of current)
+      if (!wanted.some((w) => w.id === t.id)) await this.tools.detach(p.organizationId, agent.id, t.id);
     await this.tools.attach(
       p.organizationId,
       agent.id,

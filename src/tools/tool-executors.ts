@@ -22,7 +22,11 @@ export interface ToolExecutionContext {
 export interface ToolExecutor {
   readonly name: string;
   canExecute(tool: ToolEntity): boolean;
-  execute(tool: ToolEntity, args: Record<string, unknown>, ctx: ToolExecutionContext): Promise<ToolExecutionResult>;
+  execute(
+    tool: ToolEntity,
+    args: Record<string, unknown>,
+    ctx: ToolExecutionContext,
+  ): Promise<ToolExecutionResult>;
 }
 
 @Injectable()
@@ -34,7 +38,11 @@ export class ToolExecutors {
   }
 
   /** Runs the tool with the first executor that takes it; a tool nobody can run is a failed return. */
-  async execute(tool: ToolEntity, args: Record<string, unknown>, ctx: ToolExecutionContext): Promise<ToolExecutionResult> {
+  async execute(
+    tool: ToolEntity,
+    args: Record<string, unknown>,
+    ctx: ToolExecutionContext,
+  ): Promise<ToolExecutionResult> {
     const executor = this.executors.find((e) => e.canExecute(tool));
     if (!executor) {
       return {

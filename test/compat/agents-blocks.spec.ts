@@ -39,7 +39,10 @@ describe('compat: @letta-ai/letta-client agents, blocks, tags', () => {
     const fetched = await client.agents.retrieve(agent.id);
     expect(fetched.name).toBe('compat-agent');
 
-    const updated = await client.agents.update(agent.id, { description: 'via the SDK', tags: ['compat', 'two'] });
+    const updated = await client.agents.update(agent.id, {
+      description: 'via the SDK',
+      tags: ['compat', 'two'],
+    });
     expect(updated.description).toBe('via the SDK');
     expect(updated.tags).toEqual(['compat', 'two']);
 
@@ -74,13 +77,16 @@ describe('compat: @letta-ai/letta-client agents, blocks, tags', () => {
     for await (const a of client.blocks.agents.list(shared.id)) holders.push(a.id);
     expect(holders).toEqual([agent.id]);
 
-    await expect(
-      client.blocks.update(shared.id, { value: 'x'.repeat(101) }),
-    ).rejects.toBeInstanceOf(UnprocessableEntityError);
+    await expect(client.blocks.update(shared.id, { value: 'x'.repeat(101) })).rejects.toBeInstanceOf(
+      UnprocessableEntityError,
+    );
 
     const other = await client.blocks.create({ label: 'extra', value: 'more' });
     await client.agents.blocks.attach(other.id, { agent_id: agent.id });
-    expect((await client.agents.retrieve(agent.id)).blocks.map((b) => b.label).sort()).toEqual(['extra', 'project']);
+    expect((await client.agents.retrieve(agent.id)).blocks.map((b) => b.label).sort()).toEqual([
+      'extra',
+      'project',
+    ]);
     await client.agents.blocks.detach(other.id, { agent_id: agent.id });
     expect((await client.agents.retrieve(agent.id)).blocks.map((b) => b.label)).toEqual(['project']);
 

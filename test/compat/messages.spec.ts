@@ -12,7 +12,12 @@ describe('compat: @letta-ai/letta-client messages and runs', () => {
     fake = await FakeOpenAiServer.start({ defaultReply: { content: 'ok' } });
     t = await startTestApp({ OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: fake.baseUrl });
     const tenant = await newTenant(new Api(t.baseUrl), 'compat-msg');
-    client = new Letta({ baseURL: t.baseUrl, apiKey: 'x', maxRetries: 0, defaultHeaders: { user_id: tenant.userId } });
+    client = new Letta({
+      baseURL: t.baseUrl,
+      apiKey: 'x',
+      maxRetries: 0,
+      defaultHeaders: { user_id: tenant.userId },
+    });
   });
   afterAll(async () => {
     await t.close();
@@ -22,14 +27,17 @@ describe('compat: @letta-ai/letta-client messages and runs', () => {
   it('sends a message and reads the LettaResponse', async () => {
     const agent = await client.agents.create({ model: 'openai/gpt-4o-mini' });
     fake.enqueue({ content: 'Hi from Engram' });
-    const res = await client.agents.messages.create(agent.id, { messages: [{ role: 'user', content: 'hello' }] });
+    const res = await client.agents.messages.create(agent.id, {
+      messages: [{ role: 'user', content: 'hello' }],
+    });
     expect(res.stop_reason.stop_reason).toBe('end_turn');
     const assistant = res.messages.find((m) => m.message_type === 'assistant_message');
     expect(assistant && 'content' in assistant ? assistant.content : null).toBe('Hi from Engram');
     expect(res.usage.step_count).toBe(1);
 
     const history: Array<string | undefined> = [];
-    for await (const m of client.agents.messages.list(agent.id, { order: 'asc', limit: 2 })) history.push(m.message_type);
+    for await (const m of client.agents.messages.list(agent.id, { order: 'asc', limit: 2 }))
+      history.push(m.message_type);
     expect(history).toEqual(['system_message', 'user_message', 'assistant_message']);
   });
 
@@ -44,7 +52,8 @@ describe('compat: @letta-ai/letta-client messages and runs', () => {
     let text = '';
     for await (const chunk of stream) {
       seen.push(chunk.message_type);
-      if (chunk.message_type === 'assistant_message' && typeof chunk.content === 'string') text += chunk.content;
+      if (chunk.message_type === 'assistant_message' && typeof chunk.content === 'string')
+        text += chunk.content;
     }
     expect(seen).toEqual([
       'tool_call_message',

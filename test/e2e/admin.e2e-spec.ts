@@ -27,10 +27,16 @@ describe('admin: organizations and users (e2e)', () => {
   it('validates input and 404s unknown organizations', async () => {
     expect((await api.post('/v1/admin/users', { name: 'x', organization_id: 'org-nope' })).status).toBe(422);
     expect(
-      (await api.post('/v1/admin/users', { name: 'x', organization_id: 'org-00000000-0000-4000-8000-0000000000aa' }))
-        .status,
+      (
+        await api.post('/v1/admin/users', {
+          name: 'x',
+          organization_id: 'org-00000000-0000-4000-8000-0000000000aa',
+        })
+      ).status,
     ).toBe(404);
     expect((await api.post('/v1/admin/users', {})).status).toBe(422);
-    expect((await api.delete('/v1/admin/users?user_id=user-00000000-0000-4000-8000-0000000000aa')).status).toBe(404);
+    expect(
+      (await api.delete('/v1/admin/users?user_id=user-00000000-0000-4000-8000-0000000000aa')).status,
+    ).toBe(404);
   });
 });

@@ -36,7 +36,11 @@ describe('agents (e2e)', () => {
       tags: ['prod', 'support'],
       metadata: { team: 'core' },
       model: MODEL,
-      llm_config: expect.objectContaining({ model: 'gpt-4o-mini', model_endpoint_type: 'openai', handle: MODEL }),
+      llm_config: expect.objectContaining({
+        model: 'gpt-4o-mini',
+        model_endpoint_type: 'openai',
+        handle: MODEL,
+      }),
       embedding_config: expect.objectContaining({ embedding_dim: expect.any(Number) }),
       tools: expect.any(Array),
       sources: [],
@@ -62,8 +66,20 @@ describe('agents (e2e)', () => {
       [{ model: 'martian/gpt' }, /unknown provider 'martian'/],
       [{}, /model is required/],
       [{ model: MODEL, agent_type: 'robot' }, /agent_type/],
-      [{ model: MODEL, memory_blocks: [{ label: 'human', value: 'x'.repeat(20), limit: 10 }] }, /limit of 10/],
-      [{ model: MODEL, memory_blocks: [{ label: 'a', value: '1' }, { label: 'a', value: '2' }] }, /label 'a'/],
+      [
+        { model: MODEL, memory_blocks: [{ label: 'human', value: 'x'.repeat(20), limit: 10 }] },
+        /limit of 10/,
+      ],
+      [
+        {
+          model: MODEL,
+          memory_blocks: [
+            { label: 'a', value: '1' },
+            { label: 'a', value: '2' },
+          ],
+        },
+        /label 'a'/,
+      ],
       [{ model: MODEL, block_ids: ['not-an-id'] }, /block_ids/],
       [{ model: MODEL, tags: 'prod' }, /tags/],
     ];
@@ -162,7 +178,9 @@ describe('agents (e2e)', () => {
 
     expect((await t2.get('/v1/agents?limit=0')).status).toBe(422);
     expect((await t2.get('/v1/agents?order=sideways')).status).toBe(422);
-    const foreignCursor = await t2.get(`/v1/agents?after=${(await api.post('/v1/agents', { model: MODEL })).body.id}`);
+    const foreignCursor = await t2.get(
+      `/v1/agents?after=${(await api.post('/v1/agents', { model: MODEL })).body.id}`,
+    );
     expect(foreignCursor.status).toBe(404);
 
     const tags = await t2.get('/v1/tags');

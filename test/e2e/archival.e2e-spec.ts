@@ -10,7 +10,8 @@ async function agent(api: Api, name: string): Promise<string> {
   return res.body.id;
 }
 
-const rrf = (v: number | null, f: number | null) => (v === null ? 0 : 1 / (60 + v)) + (f === null ? 0 : 1 / (60 + f));
+const rrf = (v: number | null, f: number | null) =>
+  (v === null ? 0 : 1 / (60 + v)) + (f === null ? 0 : 1 / (60 + f));
 const q = (params: Record<string, string | string[]>) => {
   const s = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) for (const x of Array.isArray(v) ? v : [v]) s.append(k, x);
@@ -46,7 +47,10 @@ describe('archival memory (e2e)', () => {
       expect(res.body[0]).toMatchObject({ text, tags: ['x'], embedding: null, is_deleted: false });
       expect(res.body[0].id).toMatch(/^passage-/);
       expect(res.body[0].archive_id).toMatch(/^archive-/);
-      expect(res.body[0].embedding_config).toMatchObject({ handle: 'local/hash-embedding-v1', embedding_dim: 384 });
+      expect(res.body[0].embedding_config).toMatchObject({
+        handle: 'local/hash-embedding-v1',
+        embedding_dim: 384,
+      });
       made.push(res.body[0].id);
     }
     const all = await a.get(`/v1/agents/${id}/archival-memory`);
@@ -92,21 +96,29 @@ describe('archival memory (e2e)', () => {
     expect(typeof top.timestamp).toBe('string');
 
     // An exact rare word: the full-text leg ranks it first, and it is first overall.
-    const exact = await a.get(`/v1/agents/${id}/archival-memory/search?${q({ query: 'overdue', top_k: '4' })}`);
+    const exact = await a.get(
+      `/v1/agents/${id}/archival-memory/search?${q({ query: 'overdue', top_k: '4' })}`,
+    );
     const hit = exact.body.results[0];
     expect(hit.id).toBe(ids.invoice);
     expect(hit.fts_rank).toBe(1);
-    expect(exact.body.results.filter((r: { fts_rank: number | null }) => r.fts_rank !== null)).toHaveLength(1);
+    expect(exact.body.results.filter((r: { fts_rank: number | null }) => r.fts_rank !== null)).toHaveLength(
+      1,
+    );
     // Every result's score is exactly the RRF formula of its ranks, and the order follows the score.
     for (const r of exact.body.results) expect(r.rrf_score).toBe(rrf(r.vector_rank, r.fts_rank));
     const scores = exact.body.results.map((r: { rrf_score: number }) => r.rrf_score);
     expect([...scores].sort((x, y) => y - x)).toEqual(scores);
     expect(exact.body.results).toHaveLength(4);
     // Vector ranks are a permutation 1..n over this small set (exact scan, no HNSW recall loss).
-    expect(exact.body.results.map((r: { vector_rank: number }) => r.vector_rank).sort()).toEqual([1, 2, 3, 4]);
+    expect(exact.body.results.map((r: { vector_rank: number }) => r.vector_rank).sort()).toEqual([
+      1, 2, 3, 4,
+    ]);
 
     // Deterministic: the same query gives the same body.
-    const again = await a.get(`/v1/agents/${id}/archival-memory/search?${q({ query: 'overdue', top_k: '4' })}`);
+    const again = await a.get(
+      `/v1/agents/${id}/archival-memory/search?${q({ query: 'overdue', top_k: '4' })}`,
+    );
     expect(again.body).toEqual(exact.body);
   });
 
@@ -118,7 +130,9 @@ describe('archival memory (e2e)', () => {
     const p2 = await put('coffee notes two', ['work'], '2024-06-01T00:00:00Z');
     const p3 = await put('coffee notes three', ['coffee'], '2025-01-01T00:00:00Z');
     const search = async (extra: Record<string, string | string[]>) => {
-      const res = await a.get(`/v1/agents/${id}/archival-memory/search?${q({ query: 'coffee notes', ...extra })}`);
+      const res = await a.get(
+        `/v1/agents/${id}/archival-memory/search?${q({ query: 'coffee notes', ...extra })}`,
+      );
       expect(res.status).toBe(200);
       return res.body.results.map((r: { id: string }) => r.id).sort();
     };
@@ -126,7 +140,9 @@ describe('archival memory (e2e)', () => {
     expect(await search({ tags: ['work', 'coffee'], tag_match_mode: 'all' })).toEqual([p1]);
     expect(await search({ tags: 'coffee' })).toEqual([p1, p3].sort());
     expect(await search({ start_datetime: '2024-03-01T00:00:00Z' })).toEqual([p2, p3].sort());
-    expect(await search({ start_datetime: '2024-03-01T00:00:00Z', end_datetime: '2024-12-31T00:00:00Z' })).toEqual([p2]);
+    expect(
+      await search({ start_datetime: '2024-03-01T00:00:00Z', end_datetime: '2024-12-31T00:00:00Z' }),
+    ).toEqual([p2]);
     const listed = await a.get(`/v1/agents/${id}/archival-memory`);
     expect(listed.body[0]).toMatchObject({ id: p1, created_at: '2024-01-01T00:00:00.000Z' });
   });
@@ -157,7 +173,9 @@ describe('archival memory (e2e)', () => {
       expect(res.status).toBe(422);
       expect(typeof res.body.detail).toBe('string');
     }
-    expect((await a.get(`/v1/agents/${id.replace(/.$/, id.endsWith('0') ? '1' : '0')}/archival-memory`)).status).toBe(404);
+    expect(
+      (await a.get(`/v1/agents/${id.replace(/.$/, id.endsWith('0') ? '1' : '0')}/archival-memory`)).status,
+    ).toBe(404);
   });
 
   it('archives: CRUD, passages single and batch, sharing between agents, deleting an agent keeps shared archives', async () => {
@@ -174,13 +192,21 @@ describe('archival memory (e2e)', () => {
     expect((await a.get(`/v1/archives/${archiveId}`)).body.name).toBe('team-notes');
     const patched = await a.patch(`/v1/archives/${archiveId}`, { description: 'shared notes' });
     expect(patched.body).toMatchObject({ name: 'team-notes', description: 'shared notes' });
-    expect((await a.get(`/v1/archives/?name=team-notes`)).body.map((x: { id: string }) => x.id)).toEqual([archiveId]);
+    expect((await a.get(`/v1/archives/?name=team-notes`)).body.map((x: { id: string }) => x.id)).toEqual([
+      archiveId,
+    ]);
 
-    const one = await a.post(`/v1/archives/${archiveId}/passages`, { text: 'The release train leaves on Thursdays', metadata: { src: 'wiki' } });
+    const one = await a.post(`/v1/archives/${archiveId}/passages`, {
+      text: 'The release train leaves on Thursdays',
+      metadata: { src: 'wiki' },
+    });
     expect(one.status).toBe(200);
     expect(one.body).toMatchObject({ archive_id: archiveId, metadata: { src: 'wiki' }, tags: [] });
     const batch = await a.post(`/v1/archives/${archiveId}/passages/batch`, {
-      passages: [{ text: 'Oncall rotation changes every Monday', tags: ['ops'] }, { text: 'Staging database is rebuilt nightly' }],
+      passages: [
+        { text: 'Oncall rotation changes every Monday', tags: ['ops'] },
+        { text: 'Staging database is rebuilt nightly' },
+      ],
     });
     expect(batch.status).toBe(200);
     expect(batch.body).toHaveLength(2);
@@ -192,26 +218,38 @@ describe('archival memory (e2e)', () => {
       expect(res.status).toBe(200);
     }
     // The writer has no archive of its own, so its insert lands in the shared one; the reader sees it.
-    const inserted = await a.post(`/v1/agents/${writer}/archival-memory`, { text: 'Writer remembers the quarterly budget' });
+    const inserted = await a.post(`/v1/agents/${writer}/archival-memory`, {
+      text: 'Writer remembers the quarterly budget',
+    });
     expect(inserted.body[0].archive_id).toBe(archiveId);
-    const found = await a.get(`/v1/agents/${reader}/archival-memory/search?${q({ query: 'quarterly budget' })}`);
+    const found = await a.get(
+      `/v1/agents/${reader}/archival-memory/search?${q({ query: 'quarterly budget' })}`,
+    );
     expect(found.body.results[0].id).toBe(inserted.body[0].id);
     expect((await a.get(`/v1/agents/${reader}/archival-memory`)).body).toHaveLength(4);
-    expect((await a.get(`/v1/archives/?agent_id=${reader}`)).body.map((x: { id: string }) => x.id)).toEqual([archiveId]);
+    expect((await a.get(`/v1/archives/?agent_id=${reader}`)).body.map((x: { id: string }) => x.id)).toEqual([
+      archiveId,
+    ]);
 
     // Deleting the writer keeps the shared archive and its passages for the reader.
     expect((await a.delete(`/v1/agents/${writer}`)).status).toBeLessThan(300);
     expect((await a.get(`/v1/agents/${reader}/archival-memory`)).body).toHaveLength(4);
 
     // Archive-scoped and agent-scoped passage search.
-    const byArchive = await a.post('/v1/passages/search', { query: 'oncall rotation', archive_id: archiveId, limit: 2 });
+    const byArchive = await a.post('/v1/passages/search', {
+      query: 'oncall rotation',
+      archive_id: archiveId,
+      limit: 2,
+    });
     expect(byArchive.status).toBe(200);
     expect(byArchive.body).toHaveLength(2);
     expect(byArchive.body[0].passage.text).toBe('Oncall rotation changes every Monday');
     expect(byArchive.body[0].score).toBe(byArchive.body[0].metadata.rrf_score);
     expect(byArchive.body[0].metadata).toMatchObject({ vector_rank: 1, fts_rank: 1 });
     const tagged = await a.post('/v1/passages/search', { agent_id: reader, tags: ['ops'] });
-    expect(tagged.body.map((r: { passage: { text: string } }) => r.passage.text)).toEqual(['Oncall rotation changes every Monday']);
+    expect(tagged.body.map((r: { passage: { text: string } }) => r.passage.text)).toEqual([
+      'Oncall rotation changes every Monday',
+    ]);
     expect(tagged.body[0]).toMatchObject({ score: 0, metadata: { vector_rank: null, fts_rank: null } });
 
     // Detach: the reader no longer sees it; delete passage and archive.
@@ -225,7 +263,8 @@ describe('archival memory (e2e)', () => {
 
   it('isolates tenants: org B never sees org A passages, archives or messages', async () => {
     const id = await agent(a, 'secretive');
-    const secret = (await a.post(`/v1/agents/${id}/archival-memory`, { text: 'The vault code is platypus' })).body[0];
+    const secret = (await a.post(`/v1/agents/${id}/archival-memory`, { text: 'The vault code is platypus' }))
+      .body[0];
     const archive = (await a.post('/v1/archives/', { name: 'a-private' })).body;
     await a.post(`/v1/archives/${archive.id}/passages`, { text: 'platypus archive note' });
     const bAgent = await agent(b, 'nosy');
@@ -245,7 +284,9 @@ describe('archival memory (e2e)', () => {
     expect((await b.get(`/v1/archives/?after=${archive.id}`)).status).toBe(404);
     expect((await b.post('/v1/passages/search', { query: 'platypus' })).body).toEqual([]);
     expect((await b.post('/v1/passages/search', {})).body).toEqual([]);
-    expect((await b.post('/v1/passages/search', { query: 'platypus', archive_id: archive.id })).status).toBe(404);
+    expect((await b.post('/v1/passages/search', { query: 'platypus', archive_id: archive.id })).status).toBe(
+      404,
+    );
     expect((await b.post('/v1/passages/search', { query: 'platypus', agent_id: id })).status).toBe(404);
     expect((await b.post('/v1/messages/search', { query: 'platypus' })).body).toEqual([]);
     expect((await b.post('/v1/messages/search', { query: 'platypus', agent_id: id })).status).toBe(404);
@@ -258,20 +299,28 @@ describe('archival memory (e2e)', () => {
     const id = await agent(a, 'tool-user');
     const other = await agent(b, 'tool-user-b');
     // Another tenant's passage with the same words must never come back.
-    await b.post(`/v1/agents/${other}/archival-memory`, { text: 'The deploy window for project orion is Friday', tags: ['ops'] });
+    await b.post(`/v1/agents/${other}/archival-memory`, {
+      text: 'The deploy window for project orion is Friday',
+      tags: ['ops'],
+    });
 
     fake.enqueue(
       {
         toolCalls: [
           {
             name: 'archival_memory_insert',
-            arguments: { content: 'Project Orion deploys happen on Tuesdays after standup', tags: ['ops', 'orion'] },
+            arguments: {
+              content: 'Project Orion deploys happen on Tuesdays after standup',
+              tags: ['ops', 'orion'],
+            },
           },
         ],
       },
       { content: 'Noted.' },
     );
-    const stored = await a.post(`/v1/agents/${id}/messages`, { input: 'Remember: Orion deploys on Tuesdays.' });
+    const stored = await a.post(`/v1/agents/${id}/messages`, {
+      input: 'Remember: Orion deploys on Tuesdays.',
+    });
     expect(stored.status).toBe(200);
     const insertReturn = stored.body.messages.find((m: any) => m.message_type === 'tool_return_message');
     expect(insertReturn).toMatchObject({ status: 'success', name: 'archival_memory_insert' });
@@ -284,7 +333,11 @@ describe('archival memory (e2e)', () => {
     expect([...listed.body[0].tags].sort()).toEqual(['ops', 'orion']);
 
     fake.enqueue(
-      { toolCalls: [{ name: 'archival_memory_search', arguments: { query: 'when does orion deploy', tags: ['ops'] } }] },
+      {
+        toolCalls: [
+          { name: 'archival_memory_search', arguments: { query: 'when does orion deploy', tags: ['ops'] } },
+        ],
+      },
       { content: 'On Tuesdays.' },
     );
     const found = await a.post(`/v1/agents/${id}/messages`, { input: 'When do we deploy Orion?' });
@@ -292,7 +345,9 @@ describe('archival memory (e2e)', () => {
     const searchReturn = found.body.messages.find((m: any) => m.message_type === 'tool_return_message');
     expect(searchReturn.status).toBe('success');
     const results = JSON.parse(searchReturn.tool_return);
-    expect(results.map((r: any) => r.content)).toEqual(['Project Orion deploys happen on Tuesdays after standup']);
+    expect(results.map((r: any) => r.content)).toEqual([
+      'Project Orion deploys happen on Tuesdays after standup',
+    ]);
     expect(results[0].id).toBe(listed.body[0].id);
     // The model saw the tool result in its next request.
     const toolMsg = fake.lastRequest!.body.messages.filter((m: any) => m.role === 'tool').at(-1);
@@ -300,7 +355,9 @@ describe('archival memory (e2e)', () => {
     expect(String(toolMsg.content)).not.toContain('Friday');
 
     // The REST search answers with the same passage first.
-    const rest = await a.get(`/v1/agents/${id}/archival-memory/search?${q({ query: 'when does orion deploy', tags: ['ops'] })}`);
+    const rest = await a.get(
+      `/v1/agents/${id}/archival-memory/search?${q({ query: 'when does orion deploy', tags: ['ops'] })}`,
+    );
     expect(rest.status).toBe(200);
     expect(rest.body.results.map((r: any) => r.id)).toEqual([listed.body[0].id]);
     expect(JSON.stringify(rest.body)).not.toContain('Friday');
@@ -309,9 +366,14 @@ describe('archival memory (e2e)', () => {
   it('conversation_search never finds its own earlier results (they would grow with every search)', async () => {
     const id = await agent(a, 'recall-user');
     fake.enqueue({ content: 'Green tea it is.' });
-    expect((await a.post(`/v1/agents/${id}/messages`, { input: 'I drink green tea every morning' })).status).toBe(200);
+    expect(
+      (await a.post(`/v1/agents/${id}/messages`, { input: 'I drink green tea every morning' })).status,
+    ).toBe(200);
     const searchOnce = async () => {
-      fake.enqueue({ toolCalls: [{ name: 'conversation_search', arguments: { query: 'green tea' } }] }, { content: 'You like green tea.' });
+      fake.enqueue(
+        { toolCalls: [{ name: 'conversation_search', arguments: { query: 'green tea' } }] },
+        { content: 'You like green tea.' },
+      );
       const res = await a.post(`/v1/agents/${id}/messages`, { input: 'What do I drink?' });
       expect(res.status).toBe(200);
       const ret = res.body.messages.find((m: any) => m.message_type === 'tool_return_message');
@@ -328,7 +390,9 @@ describe('archival memory (e2e)', () => {
     // call's search text never as a message of its own.
     const rest = await a.post('/v1/messages/search', { query: 'green tea', agent_id: id, limit: 50 });
     expect(rest.status).toBe(200);
-    const replies = rest.body.filter((m: any) => m.message_type === 'assistant_message').map((m: any) => m.content);
+    const replies = rest.body
+      .filter((m: any) => m.message_type === 'assistant_message')
+      .map((m: any) => m.content);
     expect(replies).toEqual(expect.arrayContaining(['Green tea it is.', 'You like green tea.']));
     expect(rest.body.filter((m: any) => m.message_type === 'reasoning_message')).toEqual([]);
     expect(JSON.stringify(rest.body)).not.toContain('conversation_search');

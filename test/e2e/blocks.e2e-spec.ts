@@ -80,11 +80,17 @@ describe('blocks and core memory (e2e)', () => {
       ids.push((await t2.post('/v1/blocks', { label, value: `${label} value`, tags })).body.id);
     }
     expect((await t2.get('/v1/blocks?order=asc')).body.map((b: any) => b.id)).toEqual(ids);
-    expect((await t2.get('/v1/blocks?label=human&order=asc')).body.map((b: any) => b.id)).toEqual([ids[0], ids[2]]);
-    expect((await t2.get('/v1/blocks?tags=q&order=asc')).body.map((b: any) => b.id)).toEqual([ids[1], ids[2]]);
-    expect(
-      (await t2.get('/v1/blocks?tags=p&tags=q&match_all_tags=true')).body.map((b: any) => b.id),
-    ).toEqual([ids[1]]);
+    expect((await t2.get('/v1/blocks?label=human&order=asc')).body.map((b: any) => b.id)).toEqual([
+      ids[0],
+      ids[2],
+    ]);
+    expect((await t2.get('/v1/blocks?tags=q&order=asc')).body.map((b: any) => b.id)).toEqual([
+      ids[1],
+      ids[2],
+    ]);
+    expect((await t2.get('/v1/blocks?tags=p&tags=q&match_all_tags=true')).body.map((b: any) => b.id)).toEqual(
+      [ids[1]],
+    );
     expect((await t2.get(`/v1/blocks?limit=1&after=${ids[2]}`)).body.map((b: any) => b.id)).toEqual([ids[1]]);
     expect((await t2.get('/v1/blocks?value_search=persona')).body.map((b: any) => b.id)).toEqual([ids[1]]);
   });
@@ -92,7 +98,9 @@ describe('blocks and core memory (e2e)', () => {
   it('shares one block between two agents: an edit through one is seen by the other', async () => {
     const shared = (await api.post('/v1/blocks', { label: 'team', value: 'Team: blue', limit: 50 })).body;
     const a = (await api.post('/v1/agents', { model: MODEL, block_ids: [shared.id] })).body;
-    const b = (await api.post('/v1/agents', { model: MODEL, memory_blocks: [{ label: 'human', value: 'Bo' }] })).body;
+    const b = (
+      await api.post('/v1/agents', { model: MODEL, memory_blocks: [{ label: 'human', value: 'Bo' }] })
+    ).body;
     const attach = await api.patch(`/v1/agents/${b.id}/core-memory/blocks/attach/${shared.id}`);
     expect(attach.status).toBe(200);
     expect(attach.body.blocks.map((x: any) => x.label)).toEqual(['human', 'team']);
@@ -121,7 +129,9 @@ describe('blocks and core memory (e2e)', () => {
   });
 
   it('refuses a second block with the same label on one agent', async () => {
-    const a = (await api.post('/v1/agents', { model: MODEL, memory_blocks: [{ label: 'human', value: 'A' }] })).body;
+    const a = (
+      await api.post('/v1/agents', { model: MODEL, memory_blocks: [{ label: 'human', value: 'A' }] })
+    ).body;
     const dup = (await api.post('/v1/blocks', { label: 'human', value: 'B' })).body;
     const res = await api.patch(`/v1/agents/${a.id}/core-memory/blocks/attach/${dup.id}`);
     expect(res.status).toBe(409);
@@ -134,8 +144,11 @@ describe('blocks and core memory (e2e)', () => {
     const a = (await api.post('/v1/agents', { model: MODEL })).body;
     expect((await api.get(`/v1/agents/${a.id}/core-memory/blocks/nope`)).status).toBe(404);
     expect(
-      (await api.patch(`/v1/agents/${a.id}/core-memory/blocks/attach/block-00000000-0000-4000-8000-000000000001`))
-        .status,
+      (
+        await api.patch(
+          `/v1/agents/${a.id}/core-memory/blocks/attach/block-00000000-0000-4000-8000-000000000001`,
+        )
+      ).status,
     ).toBe(404);
 
     const mine = (await api.post('/v1/blocks', { label: 'secret', value: 'mine' })).body;
@@ -145,7 +158,9 @@ describe('blocks and core memory (e2e)', () => {
     expect((await other.delete(`/v1/blocks/${mine.id}`)).status).toBe(404);
     expect((await other.get('/v1/blocks')).body).toEqual([]);
     const theirs = (await other.post('/v1/agents', { model: MODEL })).body;
-    expect((await other.patch(`/v1/agents/${theirs.id}/core-memory/blocks/attach/${mine.id}`)).status).toBe(404);
+    expect((await other.patch(`/v1/agents/${theirs.id}/core-memory/blocks/attach/${mine.id}`)).status).toBe(
+      404,
+    );
     expect((await other.post('/v1/agents', { model: MODEL, block_ids: [mine.id] })).status).toBe(404);
     expect((await api.get(`/v1/blocks/${mine.id}`)).body.value).toBe('mine');
   });

@@ -11,7 +11,11 @@ describe('context window and crash recovery (e2e)', () => {
   let api: Api & { orgId: string; userId: string };
   // Embedded mode keeps its data on disk here so that a restarted app sees the same database.
   const dataDir = process.env.DATABASE_URL ? undefined : mkdtempSync(join(tmpdir(), 'engram-context-'));
-  const appEnv = () => ({ OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: fake.baseUrl, ...(dataDir ? { ENGRAM_DATA_DIR: dataDir } : {}) });
+  const appEnv = () => ({
+    OPENAI_API_KEY: 'test-key',
+    OPENAI_BASE_URL: fake.baseUrl,
+    ...(dataDir ? { ENGRAM_DATA_DIR: dataDir } : {}),
+  });
 
   beforeAll(async () => {
     fake = await FakeOpenAiServer.start({ defaultReply: { content: 'ok' } });
@@ -25,7 +29,8 @@ describe('context window and crash recovery (e2e)', () => {
   });
 
   it('summarizes old messages at a small context window without splitting tool calls from returns', async () => {
-    const a = (await api.post('/v1/agents', { model: 'openai/gpt-4o-mini', context_window_limit: 2500 })).body;
+    const a = (await api.post('/v1/agents', { model: 'openai/gpt-4o-mini', context_window_limit: 2500 }))
+      .body;
     const filler = 'lorem ipsum dolor sit amet '.repeat(40);
     // One scripted model for everything: summary requests get a summary; a user turn gets a
     // tool call; a tool result gets a long answer.
@@ -35,7 +40,8 @@ describe('context window and crash recovery (e2e)', () => {
       const isSummary = JSON.stringify(msgs[0]?.content ?? '').includes('concise summary');
       if (isSummary) return { content: 'SUMMARY: the user talked about lorem ipsum.' };
       const last = msgs.at(-1);
-      if (last.role === 'user') return { toolCalls: [{ name: 'conversation_search', arguments: { query: `topic ${turn}` } }] };
+      if (last.role === 'user')
+        return { toolCalls: [{ name: 'conversation_search', arguments: { query: `topic ${turn}` } }] };
       return { content: `answer ${turn} ${filler.slice(0, 300)}` };
     };
     for (turn = 0; turn < 6; turn++) {
@@ -55,13 +61,20 @@ describe('context window and crash recovery (e2e)', () => {
     expect(inContext[0].message_type).toBe('system_message');
     expect(String(inContext[1].content)).toContain('SUMMARY: the user talked about lorem ipsum.');
     // Every tool call still in context has its return in context, and the other way round.
-    const callIds = new Set(inContext.filter((m: any) => m.message_type === 'tool_call_message').map((m: any) => m.tool_call.tool_call_id));
-    const returnIds = new Set(inContext.filter((m: any) => m.message_type === 'tool_return_message').map((m: any) => m.tool_call_id));
+    const callIds = new Set(
+      inContext
+        .filter((m: any) => m.message_type === 'tool_call_message')
+        .map((m: any) => m.tool_call.tool_call_id),
+    );
+    const returnIds = new Set(
+      inContext.filter((m: any) => m.message_type === 'tool_return_message').map((m: any) => m.tool_call_id),
+    );
     expect([...callIds].sort()).toEqual([...returnIds].sort());
     // And what the LLM was last sent has no orphan tool message either.
     const sent = fake.lastRequest!.body.messages;
     const sentCalls = new Set(sent.flatMap((m: any) => (m.tool_calls ?? []).map((c: any) => c.id)));
-    for (const m of sent.filter((x: any) => x.role === 'tool')) expect(sentCalls.has(m.tool_call_id)).toBe(true);
+    for (const m of sent.filter((x: any) => x.role === 'tool'))
+      expect(sentCalls.has(m.tool_call_id)).toBe(true);
     fake.defaultReply = { content: 'ok' };
   });
 

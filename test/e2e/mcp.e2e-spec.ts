@@ -506,10 +506,15 @@ describe('MCP servers (e2e)', () => {
     it('calls an attached MCP tool through the agent loop (fake LLM) and returns its result to the model', async () => {
       const s = await httpServer(api, 'loop-http');
       const add = await toolNamed(api, s.id, 'add');
-      const agent = (await api.post('/v1/agents/', { model: MODEL, embedding: EMBEDDING, tool_ids: [add.id] })).body;
+      const agent = (
+        await api.post('/v1/agents/', { model: MODEL, embedding: EMBEDDING, tool_ids: [add.id] })
+      ).body;
       expect(agent.tools.map((x: any) => x.name)).toContain('add');
 
-      fake.enqueue({ toolCalls: [{ name: 'add', arguments: { a: 40, b: 2 } }] }, { content: 'The sum is 42.' });
+      fake.enqueue(
+        { toolCalls: [{ name: 'add', arguments: { a: 40, b: 2 } }] },
+        { content: 'The sum is 42.' },
+      );
       const res = await api.post(`/v1/agents/${agent.id}/messages`, { input: 'What is 40 + 2?' });
       expect(res.status).toBe(200);
       expect(res.body.messages.map((m: any) => m.message_type)).toEqual([
@@ -532,7 +537,9 @@ describe('MCP servers (e2e)', () => {
       const own = await newTenant(root, 'mcp-loop-err');
       const s = await httpServer(own, 'loop-http-err');
       const failing = await toolNamed(own, s.id, 'fail');
-      const agent = (await own.post('/v1/agents/', { model: MODEL, embedding: EMBEDDING, tool_ids: [failing.id] })).body;
+      const agent = (
+        await own.post('/v1/agents/', { model: MODEL, embedding: EMBEDDING, tool_ids: [failing.id] })
+      ).body;
       fake.enqueue({ toolCalls: [{ name: 'fail', arguments: {} }] }, { content: 'That tool failed.' });
       const res = await own.post(`/v1/agents/${agent.id}/messages`, { input: 'try the tool' });
       expect(res.status).toBe(200);

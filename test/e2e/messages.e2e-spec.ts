@@ -36,12 +36,19 @@ describe('messages: the agent loop (e2e)', () => {
   it('answers a letta_v1 agent with an assistant message, usage and a stop reason', async () => {
     const a = await agent();
     fake.enqueue({ content: 'Hello there!', usage: { promptTokens: 50, completionTokens: 7 } });
-    const res = await api.post(`/v1/agents/${a.id}/messages`, { messages: [{ role: 'user', content: 'hi' }] });
+    const res = await api.post(`/v1/agents/${a.id}/messages`, {
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     expect(res.status).toBe(200);
     expect(res.body.stop_reason).toEqual({ message_type: 'stop_reason', stop_reason: 'end_turn' });
     const assistant = res.body.messages.filter((m: any) => m.message_type === 'assistant_message');
     expect(assistant.map((m: any) => m.content)).toEqual(['Hello there!']);
-    expect(res.body.usage).toMatchObject({ message_type: 'usage_statistics', step_count: 1, prompt_tokens: 50, completion_tokens: 7 });
+    expect(res.body.usage).toMatchObject({
+      message_type: 'usage_statistics',
+      step_count: 1,
+      prompt_tokens: 50,
+      completion_tokens: 7,
+    });
     expect(res.body.usage.run_ids).toHaveLength(1);
 
     // The LLM saw the compiled system prompt with the memory blocks, and the user's message.
@@ -70,7 +77,11 @@ describe('messages: the agent loop (e2e)', () => {
   it('lets the agent edit its own memory; the edit shows in core memory', async () => {
     const a = await agent();
     fake.enqueue(
-      { toolCalls: [{ name: 'memory_replace', arguments: { label: 'human', old_string: 'unknown', new_string: 'Ada' } }] },
+      {
+        toolCalls: [
+          { name: 'memory_replace', arguments: { label: 'human', old_string: 'unknown', new_string: 'Ada' } },
+        ],
+      },
       { content: 'Nice to meet you, Ada.' },
     );
     const res = await api.post(`/v1/agents/${a.id}/messages`, { input: 'My name is Ada.' });
@@ -101,7 +112,11 @@ describe('messages: the agent loop (e2e)', () => {
   it('chains memgpt steps with heartbeats and replies through send_message', async () => {
     const a = await agent({ agent_type: 'memgpt_v2_agent' });
     fake.enqueue(
-      { toolCalls: [{ name: 'conversation_search', arguments: { query: 'weather', request_heartbeat: true } }] },
+      {
+        toolCalls: [
+          { name: 'conversation_search', arguments: { query: 'weather', request_heartbeat: true } },
+        ],
+      },
       { toolCalls: [{ name: 'send_message', arguments: { message: 'Nothing about weather yet.' } }] },
     );
     const res = await api.post(`/v1/agents/${a.id}/messages`, { input: 'what did I say about weather?' });
@@ -115,7 +130,9 @@ describe('messages: the agent loop (e2e)', () => {
   it('stops at max_steps', async () => {
     const a = await agent({ agent_type: 'memgpt_v2_agent' });
     for (let i = 0; i < 3; i++) {
-      fake.enqueue({ toolCalls: [{ name: 'conversation_search', arguments: { query: `q${i}`, request_heartbeat: true } }] });
+      fake.enqueue({
+        toolCalls: [{ name: 'conversation_search', arguments: { query: `q${i}`, request_heartbeat: true } }],
+      });
     }
     const res = await api.post(`/v1/agents/${a.id}/messages`, { input: 'loop', max_steps: 2 });
     expect(res.body.stop_reason.stop_reason).toBe('max_steps');
@@ -124,7 +141,10 @@ describe('messages: the agent loop (e2e)', () => {
 
   it('returns a tool error to the model instead of crashing', async () => {
     const a = await agent();
-    fake.enqueue({ toolCalls: [{ name: 'no_such_tool', arguments: {} }] }, { content: 'Sorry, that failed.' });
+    fake.enqueue(
+      { toolCalls: [{ name: 'no_such_tool', arguments: {} }] },
+      { content: 'Sorry, that failed.' },
+    );
     const res = await api.post(`/v1/agents/${a.id}/messages`, { input: 'do it' });
     expect(res.status).toBe(200);
     const ret = res.body.messages.find((m: any) => m.message_type === 'tool_return_message');
@@ -134,12 +154,21 @@ describe('messages: the agent loop (e2e)', () => {
 
   it('validates the request and 404s unknown or foreign agents', async () => {
     const a = await agent();
-    for (const body of [{}, { messages: [] }, { messages: [{ role: 'robot', content: 'x' }] }, { input: '' }, { input: 'x', bogus: 1 }]) {
+    for (const body of [
+      {},
+      { messages: [] },
+      { messages: [{ role: 'robot', content: 'x' }] },
+      { input: '' },
+      { input: 'x', bogus: 1 },
+    ]) {
       const res = await api.post(`/v1/agents/${a.id}/messages`, body);
       expect(res.status).toBe(422);
       expect(res.body.detail).toEqual(expect.any(String));
     }
-    expect((await api.post('/v1/agents/agent-00000000-0000-4000-8000-000000000009/messages', { input: 'x' })).status).toBe(404);
+    expect(
+      (await api.post('/v1/agents/agent-00000000-0000-4000-8000-000000000009/messages', { input: 'x' }))
+        .status,
+    ).toBe(404);
     const other = await newTenant(new Api(t.baseUrl), 'other-loop');
     expect((await other.post(`/v1/agents/${a.id}/messages`, { input: 'x' })).status).toBe(404);
     expect((await other.get(`/v1/agents/${a.id}/messages`)).status).toBe(404);
@@ -148,8 +177,13 @@ describe('messages: the agent loop (e2e)', () => {
 
   it('serializes concurrent sends to one agent: all answered, history in order', async () => {
     const a = await agent();
-    fake.defaultReply = (req: any) => ({ content: `echo: ${JSON.stringify(req.body.messages.at(-1).content)}`, delayMs: 5 });
-    const sends = Array.from({ length: 20 }, (_, i) => api.post(`/v1/agents/${a.id}/messages`, { input: `message ${i}` }));
+    fake.defaultReply = (req: any) => ({
+      content: `echo: ${JSON.stringify(req.body.messages.at(-1).content)}`,
+      delayMs: 5,
+    });
+    const sends = Array.from({ length: 20 }, (_, i) =>
+      api.post(`/v1/agents/${a.id}/messages`, { input: `message ${i}` }),
+    );
     const results = await Promise.all(sends);
     for (const r of results) expect(r.status).toBe(200);
     const history = await api.get(`/v1/agents/${a.id}/messages?order=asc&limit=1000`);

@@ -74,7 +74,11 @@ describe('streams, async runs, cancel, steps (e2e)', () => {
   it('streams token deltas with stream_tokens, all under one message id', async () => {
     const a = await newAgent();
     fake.enqueue({ content: 'one two three four five six', chunkDelayMs: 2 });
-    const res = await post(`/v1/agents/${a.id}/messages`, { input: 'count', streaming: true, stream_tokens: true });
+    const res = await post(`/v1/agents/${a.id}/messages`, {
+      input: 'count',
+      streaming: true,
+      stream_tokens: true,
+    });
     const events = (await readSse(res)).filter((e) => e !== '[DONE]');
     const deltas = events.filter((e) => e.message_type === 'assistant_message');
     expect(deltas.length).toBeGreaterThan(1);
@@ -109,26 +113,41 @@ describe('streams, async runs, cancel, steps (e2e)', () => {
     const listed = await api.get(`/v1/runs?agent_id=${a.id}`);
     expect(listed.body.map((r: any) => r.id)).toContain(res.body.id);
     // Replaying the finished run's stream gives the same messages and its stop reason.
-    const replay = (await readSse(await post(`/v1/runs/${res.body.id}/stream`, {}))).filter((e) => e !== '[DONE]');
-    expect(replay.map((e) => e.message_type)).toEqual(['assistant_message', 'stop_reason', 'usage_statistics']);
-    const resumed = (await readSse(await post(`/v1/runs/${res.body.id}/stream`, { starting_after: 1 }))).filter(
+    const replay = (await readSse(await post(`/v1/runs/${res.body.id}/stream`, {}))).filter(
       (e) => e !== '[DONE]',
     );
+    expect(replay.map((e) => e.message_type)).toEqual([
+      'assistant_message',
+      'stop_reason',
+      'usage_statistics',
+    ]);
+    const resumed = (
+      await readSse(await post(`/v1/runs/${res.body.id}/stream`, { starting_after: 1 }))
+    ).filter((e) => e !== '[DONE]');
     expect(resumed.map((e) => e.message_type)).toEqual(['stop_reason', 'usage_statistics']);
   });
 
   it('cancels an active run at its next step boundary', async () => {
     const a = await newAgent({ agent_type: 'memgpt_v2_agent' });
     fake.enqueue(
-      { toolCalls: [{ name: 'conversation_search', arguments: { query: 'a', request_heartbeat: true } }], delayMs: 400 },
+      {
+        toolCalls: [{ name: 'conversation_search', arguments: { query: 'a', request_heartbeat: true } }],
+        delayMs: 400,
+      },
       { toolCalls: [{ name: 'send_message', arguments: { message: 'never sent' } }] },
     );
     const run = (await api.post(`/v1/agents/${a.id}/messages/async`, { input: 'slow' })).body;
-    await until(() => api.get(`/v1/runs/${run.id}`), (r) => r.body.status === 'running');
+    await until(
+      () => api.get(`/v1/runs/${run.id}`),
+      (r) => r.body.status === 'running',
+    );
     const cancel = await api.post(`/v1/agents/${a.id}/messages/cancel`, {});
     expect(cancel.status).toBe(200);
     expect(cancel.body).toEqual({ [run.id]: 'cancelled' });
-    const final = await until(() => api.get(`/v1/runs/${run.id}`), (r) => r.body.status === 'cancelled');
+    const final = await until(
+      () => api.get(`/v1/runs/${run.id}`),
+      (r) => r.body.status === 'cancelled',
+    );
     expect(final.body.status).toBe('cancelled');
     await new Promise((r) => setTimeout(r, 600));
     expect((await api.get(`/v1/runs/${run.id}`)).body.status).toBe('cancelled');
@@ -138,11 +157,14 @@ describe('streams, async runs, cancel, steps (e2e)', () => {
 
   it('marks the run failed with a clear stop reason when the provider is down', async () => {
     const a = await newAgent();
-    fake.enqueue({ status: 500, error: 'upstream exploded', headers: { 'retry-after-ms': '1' } }, {
-      status: 500,
-      error: 'upstream exploded',
-      headers: { 'retry-after-ms': '1' },
-    });
+    fake.enqueue(
+      { status: 500, error: 'upstream exploded', headers: { 'retry-after-ms': '1' } },
+      {
+        status: 500,
+        error: 'upstream exploded',
+        headers: { 'retry-after-ms': '1' },
+      },
+    );
     const res = await api.post(`/v1/agents/${a.id}/messages`, { input: 'hi' });
     expect(res.status).toBe(200);
     expect(res.body.stop_reason.stop_reason).toBe('llm_api_error');

@@ -14,7 +14,12 @@ export interface TestApp {
  * global setup prepared (real Postgres or embedded), plus `env` overrides.
  */
 export async function startTestApp(env: Record<string, string | undefined> = {}): Promise<TestApp> {
-  const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', ...env, PORT: '0' });
+  const config = loadConfig({
+    ...process.env,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    ...env,
+    PORT: '0',
+  });
   const app = await createApp(config);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address();
@@ -79,8 +84,13 @@ export class Api {
 /** A fresh organization with one user; returns an Api acting as that user. */
 export async function newTenant(api: Api, name = 'tenant'): Promise<Api & { orgId: string; userId: string }> {
   const org = await api.post('/v1/admin/orgs', { name: `${name}-org` });
-  if (org.status !== 201 && org.status !== 200) throw new Error(`creating org failed: ${JSON.stringify(org.body)}`);
+  if (org.status !== 201 && org.status !== 200)
+    throw new Error(`creating org failed: ${JSON.stringify(org.body)}`);
   const user = await api.post('/v1/admin/users', { name: `${name}-user`, organization_id: org.body.id });
-  if (user.status !== 201 && user.status !== 200) throw new Error(`creating user failed: ${JSON.stringify(user.body)}`);
-  return Object.assign(api.as(user.body.id), { orgId: org.body.id as string, userId: user.body.id as string });
+  if (user.status !== 201 && user.status !== 200)
+    throw new Error(`creating user failed: ${JSON.stringify(user.body)}`);
+  return Object.assign(api.as(user.body.id), {
+    orgId: org.body.id as string,
+    userId: user.body.id as string,
+  });
 }

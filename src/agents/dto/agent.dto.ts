@@ -61,8 +61,7 @@ class AgentFieldsDto {
   @ApiPropertyOptional() @IsOptional() @IsObject() embedding_config?: Record<string, unknown> | null;
   @ApiPropertyOptional() @IsOptional() @IsObject() model_settings?: Record<string, unknown> | null;
   @ApiPropertyOptional() @IsOptional() @IsArray() @IsObject({ each: true }) @IsToolRules() tool_rules?:
-    | Record<string, unknown>[]
-    | null;
+    Record<string, unknown>[] | null;
   @ApiPropertyOptional() @IsOptional() @IsObject() response_format?: Record<string, unknown> | null;
   @ApiPropertyOptional() @IsOptional() @IsObject() compaction_settings?: Record<string, unknown> | null;
   @ApiPropertyOptional({ type: [String] })
@@ -104,7 +103,10 @@ class AgentFieldsDto {
   @ApiPropertyOptional() @IsOptional() @IsBoolean() parallel_tool_calls?: boolean | null;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() reasoning?: boolean | null;
   @ApiPropertyOptional() @IsOptional() @IsObject() secrets?: Record<string, string> | null;
-  @ApiPropertyOptional() @IsOptional() @IsObject() tool_exec_environment_variables?: Record<string, string> | null;
+  @ApiPropertyOptional() @IsOptional() @IsObject() tool_exec_environment_variables?: Record<
+    string,
+    string
+  > | null;
 }
 
 export class CreateAgentDto extends AgentFieldsDto {
@@ -128,8 +130,7 @@ export class CreateAgentDto extends AgentFieldsDto {
   @ApiPropertyOptional() @IsOptional() @IsBoolean() include_base_tool_rules?: boolean | null;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() include_default_source?: boolean;
   @ApiPropertyOptional() @IsOptional() @IsArray() @IsObject({ each: true }) initial_message_sequence?:
-    | Record<string, unknown>[]
-    | null;
+    Record<string, unknown>[] | null;
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) embedding_chunk_size?: number | null;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() enable_reasoner?: boolean | null;
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) max_reasoning_tokens?: number | null;

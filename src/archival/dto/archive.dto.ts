@@ -11,7 +11,10 @@ export class CreateArchiveDto {
   @IsOptional()
   @IsString()
   embedding?: string | null;
-  @ApiPropertyOptional({ deprecated: true }) @IsOptional() @IsObject() embedding_config?: Record<string, unknown> | null;
+  @ApiPropertyOptional({ deprecated: true }) @IsOptional() @IsObject() embedding_config?: Record<
+    string,
+    unknown
+  > | null;
 }
 
 /** PATCH /v1/archives/:id. */

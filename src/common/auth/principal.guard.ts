@@ -22,7 +22,10 @@ export class PrincipalGuard implements CanActivate {
     const request = context
       .switchToHttp()
       .getRequest<{ headers: Record<string, string | string[] | undefined>; principal?: Principal }>();
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
     const header = request.headers['user_id'] ?? request.headers['user-id'];
     const userId = Array.isArray(header) ? header[0] : header;
     if (userId) {

@@ -85,7 +85,9 @@ export class ArchivalMemory1795573300000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP INDEX IF EXISTS messages_unembedded_idx`);
-    await q.query(`ALTER TABLE messages DROP COLUMN IF EXISTS embedding, DROP COLUMN IF EXISTS embedding_dim`);
+    await q.query(
+      `ALTER TABLE messages DROP COLUMN IF EXISTS embedding, DROP COLUMN IF EXISTS embedding_dim`,
+    );
     for (const t of ['passages', 'archives_agents', 'archives']) await q.query(`DROP TABLE IF EXISTS ${t}`);
   }
 }

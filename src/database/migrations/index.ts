@@ -9,7 +9,11 @@ import { McpServers1795574100000 } from './1795574100000-McpServers';
  * Every migration, in order. Listed explicitly (not globbed) so the same list works from
  * compiled JS, from ts under Jest, and from the embedded start-up. Add new ones at the end.
  */
-export const MIGRATIONS = [Foundation1732406400000, MessagesAndTools1732406500000, AgentSecrets1795573251348, ArchivalMemory1795573300000,
+export const MIGRATIONS = [
+  Foundation1732406400000,
+  MessagesAndTools1732406500000,
+  AgentSecrets1795573251348,
+  ArchivalMemory1795573300000,
   RunsAndSteps1795574000000,
   McpServers1795574100000,
 ];

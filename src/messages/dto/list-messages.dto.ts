@@ -20,7 +20,8 @@ export class ListMessagesQueryDto extends PageQueryDto {
 }
 
 export class CancelDto {
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @IsString({ each: true }) run_ids?: string[] | null;
+  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @IsString({ each: true }) run_ids?:
+    string[] | null;
 }
 
 export class ResetDto {

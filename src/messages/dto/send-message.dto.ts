@@ -89,7 +89,8 @@ export function toRunRequest(dto: SendMessageDto): RunRequest {
       const ok =
         (typeof c === 'string' && c.length > 0) ||
         (Array.isArray(c) && c.length > 0 && c.every((part) => typeof part === 'object' && part !== null));
-      if (!ok) throw new InvalidInputError(`messages[${i}].content must be a non-empty string or content parts`);
+      if (!ok)
+        throw new InvalidInputError(`messages[${i}].content must be a non-empty string or content parts`);
     });
     input = dto.messages as unknown as MessageInput[];
   } else if (dto.input !== undefined && dto.input !== null && dto.input.length > 0) {
