@@ -24,6 +24,10 @@ const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// URL')
     .optional(),
+  ENGRAM_REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 letters, digits or _.:-')
+    .default('engram'),
   ENGRAM_BODY_LIMIT_MB: z.coerce.number().positive().max(1024).default(50),
   ENGRAM_TOOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   ENGRAM_TOOL_MEMORY_MB: z.coerce.number().int().min(16).max(8192).default(256),
@@ -47,6 +51,8 @@ export interface AppConfig {
   };
   dataDir: string;
   redisUrl?: string;
+  /** Every Redis key (locks, queues, event streams) starts with `${redisPrefix}:`. */
+  redisPrefix: string;
   /** Limits of one sandboxed tool call. */
   tools: { timeoutMs: number; memoryMb: number };
   /** Key material for secrets at rest (see common/secrets.ts); absent: a key file in dataDir. */
@@ -77,6 +83,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     dataDir: e.ENGRAM_DATA_DIR,
     redisUrl: e.REDIS_URL,
+    redisPrefix: e.ENGRAM_REDIS_PREFIX,
     tools: { timeoutMs: e.ENGRAM_TOOL_TIMEOUT_MS, memoryMb: e.ENGRAM_TOOL_MEMORY_MB },
     secretsKey: e.ENGRAM_SECRETS_KEY,
     rawEnv: env,

@@ -21,8 +21,10 @@ export class AgentLocks implements OnModuleDestroy {
   private readonly logger = new Logger(AgentLocks.name);
   private readonly tails = new Map<string, Promise<void>>();
   private readonly redis?: Redis;
+  private readonly prefix: string;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.prefix = config.redisPrefix;
     if (config.redisUrl)
       this.redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false });
   }
@@ -46,7 +48,7 @@ export class AgentLocks implements OnModuleDestroy {
 
   private async acquireShared(agentId: string): Promise<() => Promise<void>> {
     const redis = this.redis!;
-    const key = `engram:lock:agent:${agentId}`;
+    const key = `${this.prefix}:lock:agent:${agentId}`;
     const token = randomUUID();
     for (let wait = 10; ; wait = Math.min(wait * 2, 200)) {
       if ((await redis.set(key, token, 'PX', LEASE_MS, 'NX')) === 'OK') break;

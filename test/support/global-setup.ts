@@ -10,6 +10,9 @@ import { createScratchDatabase } from './scratch-database';
 export default async function globalSetup(): Promise<void> {
   process.env.NODE_ENV = 'test';
   process.env.LOG_LEVEL = process.env.LOG_LEVEL ?? 'warn';
+  // Runs of the suite that share one Redis (parallel checkouts, CI beside a developer) must not
+  // see each other's locks, queues or event streams.
+  process.env.ENGRAM_REDIS_PREFIX ??= `engram-test-${process.pid}-${Date.now()}`;
   const base = process.env.DATABASE_URL;
   if (!base) {
     process.env.ENGRAM_DATA_DIR = 'memory://';
