@@ -1,5 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { LlmError, ProviderRegistry, ResolvedModel } from '@engram/llm';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { LlmError, ProviderRegistry, ResolvedModel, warmTokenizer } from '@engram/llm';
 import { BadRequestError, InvalidInputError } from '../common/errors';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config';
@@ -22,11 +22,16 @@ const CONTEXT_DEFAULT = 32_000;
  * Turns model and embedding handles into the llm_config / embedding_config an agent stores.
  */
 @Injectable()
-export class ModelsService {
+export class ModelsService implements OnModuleInit {
   readonly registry: ProviderRegistry;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.registry = ProviderRegistry.fromEnv(config.rawEnv);
+  }
+
+  /** The tokenizer takes about half a second to build: at boot, not inside the first request. */
+  onModuleInit(): void {
+    warmTokenizer();
   }
 
   /**

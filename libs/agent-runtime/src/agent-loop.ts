@@ -86,7 +86,9 @@ async function llmStep(s: LoopState, isFinal: boolean): Promise<StepOutcome> {
     throw e;
   }
   const tools = toolDefinitions(s, allowed);
-  if (estimateRequestTokens([{ role: 'system', content: systemPrompt }], tools) > agent.contextWindow) {
+  if (
+    (await estimateRequestTokens([{ role: 'system', content: systemPrompt }], tools)) > agent.contextWindow
+  ) {
     return {
       kind: 'stop',
       reason: 'context_window_overflow_in_system_prompt',

@@ -8,7 +8,7 @@ import { AgentMessage, textOf } from './messages';
 import { toLlmMessages } from './message-input';
 import { formatLocalTime, packSystemAlert } from './packing';
 import type { Clock, CompactionInfo, IdGenerator, MessageStorePort } from './ports';
-import { countMessageTokens, estimateRequestTokens } from './tokens';
+import { countEach, countMessageTokens, estimateRequestTokens } from './tokens';
 
 export const DEFAULT_SUMMARY_THRESHOLD = 0.9;
 /** After a compaction the kept messages should use at most this share of the window. */
@@ -95,13 +95,13 @@ function transcript(messages: AgentMessage[], timezone?: string | null): string 
 export async function summarizeIfNeeded(p: SummarizeParams): Promise<SummarizeResult> {
   const threshold = p.threshold ?? DEFAULT_SUMMARY_THRESHOLD;
   const llmMessages = toLlmMessages(p.inContext, p.systemPrompt);
-  const tokens = estimateRequestTokens(llmMessages, p.tools);
+  const tokens = await estimateRequestTokens(llmMessages, p.tools);
   if (!p.force && tokens <= p.contextWindow * threshold) return { summarized: false, tokens };
   const msgs = p.inContext;
   if (msgs.length < 3) return { summarized: false, tokens };
 
   // Tokens of each stored message (index-aligned) and the fixed cost of system prompt + tools.
-  const perMessage = msgs.map((m, i) =>
+  const perMessage = await countEach(msgs, (m, i) =>
     i === 0 ? 0 : toLlmMessages([m]).reduce((s, lm) => s + countMessageTokens(lm), 0),
   );
   const keepBudget = p.contextWindow * (p.keepRatio ?? DEFAULT_KEEP_RATIO);
@@ -141,7 +141,7 @@ export async function summarizeIfNeeded(p: SummarizeParams): Promise<SummarizeRe
     runId: p.runId ?? null,
   };
   const inContext = [msgs[0], summaryMessage, ...kept];
-  const tokensAfter = estimateRequestTokens(toLlmMessages(inContext, p.systemPrompt), p.tools);
+  const tokensAfter = await estimateRequestTokens(toLlmMessages(inContext, p.systemPrompt), p.tools);
   return {
     summarized: true,
     tokens: tokensAfter,

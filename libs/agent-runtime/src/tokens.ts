@@ -1,24 +1,18 @@
-/** Token estimates with js-tiktoken (o200k_base ranks ship in the package, nothing is downloaded). */
+/**
+ * Token estimates for context-window budgeting, on `@engram/llm`'s bounded counter (exact
+ * tiktoken o200k_base up to a few thousand characters per text, a sampled estimate beyond; see
+ * libs/llm/src/tokens.ts for the error measured). One text costs at most a few milliseconds;
+ * whole requests are counted cooperatively, giving the event loop back between messages.
+ */
+import { countTokens } from '@engram/llm/tokens';
 import type { LlmMessage, LlmToolDefinition } from '@engram/llm/types';
-import { getEncoding, type Tiktoken } from 'js-tiktoken';
 
-let encoder: Tiktoken | null = null;
-const cache = new Map<string, number>();
-const CACHE_MAX = 10_000;
-
-export function countTokens(text: string): number {
-  if (!text) return 0;
-  const hit = cache.get(text);
-  if (hit !== undefined) return hit;
-  encoder ??= getEncoding('o200k_base');
-  const n = encoder.encode(text).length;
-  if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
-  cache.set(text, n);
-  return n;
-}
+export { countTokens };
 
 /** Per-message framing overhead of chat formats (role markers etc.). */
 const MESSAGE_OVERHEAD = 4;
+/** Counting a long context yields to the event loop after this much work. */
+const SLICE_MS = 8;
 
 export function countMessageTokens(m: LlmMessage): number {
   let n = MESSAGE_OVERHEAD;
@@ -35,7 +29,28 @@ export function countToolTokens(tools: LlmToolDefinition[]): number {
   return tools.reduce((sum, t) => sum + countTokens(JSON.stringify(t)) + 4, 0);
 }
 
+/**
+ * Tokens of each item, counted in slices of at most `SLICE_MS` with the event loop free in
+ * between, so a long context counted with a cold cache never holds other requests up.
+ */
+export async function countEach<T>(items: T[], count: (item: T, index: number) => number): Promise<number[]> {
+  const out = new Array<number>(items.length);
+  let sliceStart = performance.now();
+  for (let i = 0; i < items.length; i++) {
+    out[i] = count(items[i], i);
+    if (performance.now() - sliceStart > SLICE_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
+  }
+  return out;
+}
+
 /** Estimated prompt tokens of a whole request. */
-export function estimateRequestTokens(messages: LlmMessage[], tools: LlmToolDefinition[] = []): number {
-  return messages.reduce((sum, m) => sum + countMessageTokens(m), 3) + countToolTokens(tools);
+export async function estimateRequestTokens(
+  messages: LlmMessage[],
+  tools: LlmToolDefinition[] = [],
+): Promise<number> {
+  const perMessage = await countEach(messages, (m) => countMessageTokens(m));
+  return perMessage.reduce((sum, n) => sum + n, 3) + countToolTokens(tools);
 }

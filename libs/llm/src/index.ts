@@ -3,7 +3,7 @@ export * from './client-options';
 export { OpenAiCompatibleClient } from './openai-compatible.client';
 export { AnthropicClient } from './anthropic.client';
 export { toLlmError } from './errors';
-export { countTokens, countMessages, countTools } from './tokens';
+export { countTokens, countMessages, countTools, warmTokenizer, EXACT_TOKEN_CHARS } from './tokens';
 export {
   DEFAULT_CONTEXT_WINDOW,
   DEFAULT_MAX_OUTPUT_TOKENS,

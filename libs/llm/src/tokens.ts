@@ -3,28 +3,205 @@
  * the figure is an estimate, which is all context-window budgeting needs; the provider's own
  * usage report stays the source of truth for billing.
  *
- * The encoding tables ship inside js-tiktoken (no download) and take a few MB, so the encoder
- * is built on first use and shared.
+ * Counting runs on the event loop, so its cost is bounded whatever the text:
+ * - js-tiktoken's byte-pair merge costs about the cube of the length of one pre-token (the
+ *   pieces tiktoken's regex cuts text into before merging), and a run with no break
+ *   (`xxxx...`, a line of `=`, CJK prose, a block of spaces) is one pre-token: 8,000 `x` took
+ *   4.5 s. A pre-token longer than `PIECE_BYTES` UTF-8 bytes is encoded in slices of that size
+ *   instead, and past `PIECE_SLICES` slices its count is extrapolated from theirs (a pre-token
+ *   is one kind of character: letters, digits, punctuation or whitespace, so its tokens per
+ *   byte hardly change along it). Text whose pre-tokens are all shorter (prose, code, JSON,
+ *   URLs) counts exactly; a sliced one may count a few percent high.
+ * - Encoding costs about 1 µs per character, so a text longer than `EXACT_TOKEN_CHARS` is
+ *   estimated: `SAMPLE_WINDOWS` windows spread over it are counted as above and their tokens
+ *   per character scale to the whole length. An estimate costs the same for 20 kB as for 4 MB.
+ * `npm run bench:tokens` measures the time and the estimate's error against exact counts.
+ *
+ * The encoding tables ship inside js-tiktoken (no download) and take a few MB; building the
+ * encoder takes about half a second, so servers call `warmTokenizer()` at start-up rather than
+ * paying it inside the first request.
  */
 import { Tiktoken, TiktokenBPE } from 'js-tiktoken/lite';
 import { LlmMessage, LlmToolDefinition } from './types';
 
-let encoder: Tiktoken | undefined;
+/** A pre-token longer than this (in UTF-8 bytes) is encoded in slices of at most this size. */
+export const PIECE_BYTES = 32;
+/** Slices of one long pre-token encoded before the rest of it is extrapolated. */
+const PIECE_SLICES = 8;
+/** Characters counted to estimate a long text: `SAMPLE_WINDOWS` windows of `WINDOW_CHARS`. */
+const SAMPLE_WINDOWS = 64;
+const WINDOW_CHARS = 128;
+export const SAMPLE_CHARS = SAMPLE_WINDOWS * WINDOW_CHARS;
+/** Texts up to this many characters are counted; longer ones are estimated (at the same cost). */
+export const EXACT_TOKEN_CHARS = SAMPLE_CHARS;
 
-function getEncoder(): Tiktoken {
+let encoder: { tiktoken: Tiktoken; pattern: RegExp } | undefined;
+
+function getEncoder(): { tiktoken: Tiktoken; pattern: RegExp } {
   if (!encoder) {
     // Loaded lazily and by subpath so only this one table is read (the package index loads all).
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const ranks = require('js-tiktoken/ranks/o200k_base') as TiktokenBPE & { default?: TiktokenBPE };
-    encoder = new Tiktoken(ranks.default ?? ranks);
+    const loaded = require('js-tiktoken/ranks/o200k_base') as TiktokenBPE & { default?: TiktokenBPE };
+    const ranks = loaded.default ?? loaded;
+    encoder = { tiktoken: new Tiktoken(ranks), pattern: new RegExp(ranks.pat_str, 'gu') };
   }
   return encoder;
 }
 
-/** Tokens in a piece of text. */
+/** Builds the encoder now (about 0.5 s), so the first request that counts tokens does not wait for it. */
+export function warmTokenizer(): void {
+  countPieces('warm up: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx 记忆 {"a": 1}');
+}
+
+/** Recently counted long texts; short ones are cheaper to count again than to look up. */
+const cache = new Map<string, number>();
+const CACHE_MIN_CHARS = 256;
+const CACHE_MAX_ENTRIES = 10_000;
+/** The cache keeps its texts alive: bound the characters it holds, not only the entries. */
+const CACHE_MAX_CHARS = 16 * 1024 * 1024;
+let cachedChars = 0;
+
+/** Tokens in a piece of text: counted up to `EXACT_TOKEN_CHARS` characters, estimated beyond. */
 export function countTokens(text: string): number {
   if (!text) return 0;
-  return getEncoder().encode(text).length;
+  if (text.length < CACHE_MIN_CHARS) return countPieces(text);
+  const hit = cache.get(text);
+  if (hit !== undefined) return hit;
+  const n = text.length <= EXACT_TOKEN_CHARS ? countPieces(text) : estimateTokens(text);
+  remember(text, n);
+  return n;
+}
+
+function remember(text: string, n: number): void {
+  if (text.length > CACHE_MAX_CHARS / 4) return;
+  while (cache.size >= CACHE_MAX_ENTRIES || cachedChars + text.length > CACHE_MAX_CHARS) {
+    const oldest = cache.keys().next().value as string;
+    cache.delete(oldest);
+    cachedChars -= oldest.length;
+  }
+  cache.set(text, n);
+  cachedChars += text.length;
+}
+
+/** tiktoken's count, with special-token text (`<|endoftext|>`) counted as ordinary text. */
+function encodeCount(text: string): number {
+  return getEncoder().tiktoken.encode(text, [], []).length;
+}
+
+/**
+ * tiktoken's count of `text`, except that pre-tokens longer than `PIECE_BYTES` are encoded in
+ * slices: runs of ordinary pre-tokens go to the encoder whole, long ones slice by slice.
+ */
+export function countPieces(text: string): number {
+  const { pattern } = getEncoder();
+  let total = 0;
+  let segmentStart = 0;
+  pattern.lastIndex = 0;
+  for (const match of text.matchAll(pattern)) {
+    const piece = match[0];
+    // UTF-8 takes at most 3 bytes per UTF-16 unit, so shorter pieces need no byte count.
+    if (piece.length * 3 <= PIECE_BYTES || Buffer.byteLength(piece) <= PIECE_BYTES) continue;
+    if (match.index > segmentStart) total += encodeCount(text.slice(segmentStart, match.index));
+    total += countLongPiece(piece);
+    segmentStart = match.index + piece.length;
+  }
+  if (segmentStart < text.length) total += encodeCount(text.slice(segmentStart));
+  return total;
+}
+
+/** Counts of recent slices: runs repeat them (`xxxx`, `====`), and each costs a cubic merge. */
+const sliceCounts = new Map<string, number>();
+const SLICE_MEMO_MAX = 4_096;
+
+function countSlice(slice: string): number {
+  let n = sliceCounts.get(slice);
+  if (n === undefined) {
+    n = encodeCount(slice);
+    if (sliceCounts.size >= SLICE_MEMO_MAX) sliceCounts.clear();
+    sliceCounts.set(slice, n);
+  }
+  return n;
+}
+
+/** A long pre-token: its first `PIECE_SLICES` slices encoded, the rest at their tokens per byte. */
+function countLongPiece(piece: string): number {
+  let slices = 0;
+  let bytes = 0;
+  let tokens = 0;
+  for (const slice of byteSlices(piece)) {
+    if (slices++ === PIECE_SLICES) break;
+    tokens += countSlice(slice);
+    bytes += Buffer.byteLength(slice);
+  }
+  const total = Buffer.byteLength(piece);
+  return bytes === total ? tokens : Math.round((tokens * total) / bytes);
+}
+
+/** Cuts a string into slices of at most `PIECE_BYTES` UTF-8 bytes, never inside a surrogate pair. */
+function* byteSlices(s: string): Generator<string> {
+  let start = 0;
+  let bytes = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const pair = c >= 0xd800 && c <= 0xdbff && i + 1 < s.length;
+    const size = c < 0x80 ? 1 : c < 0x800 ? 2 : pair ? 4 : 3;
+    if (bytes + size > PIECE_BYTES) {
+      yield s.slice(start, i);
+      start = i;
+      bytes = 0;
+    }
+    bytes += size;
+    if (pair) i++;
+  }
+  if (start < s.length) yield s.slice(start);
+}
+
+/**
+ * Tokens of a long text from `SAMPLE_WINDOWS` windows counted exactly, one in each equal slice
+ * of the text at a pseudo-random offset (seeded by the length, so a text always gets the same
+ * estimate, and periodic text does not line up with the windows). Windows start and end at
+ * whitespace when there is some nearby, so they do not split words.
+ */
+export function estimateTokens(text: string): number {
+  const stride = text.length / SAMPLE_WINDOWS;
+  let seed = text.length >>> 0;
+  let sampledChars = 0;
+  let sampledTokens = 0;
+  for (let w = 0; w < SAMPLE_WINDOWS; w++) {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    const offset = (seed / 2 ** 32) * Math.max(0, stride - WINDOW_CHARS);
+    const from = alignToSpace(text, Math.floor(w * stride + offset));
+    const to = alignToSpace(text, Math.min(text.length, from + WINDOW_CHARS));
+    if (to <= from) continue;
+    sampledChars += to - from;
+    sampledTokens += countPieces(text.slice(from, to));
+  }
+  if (sampledChars === 0) return Math.ceil(text.length / 4);
+  return Math.max(1, Math.round((sampledTokens / sampledChars) * text.length));
+}
+
+/** The position of the next whitespace within a short distance of `i` (or `i` itself). */
+function alignToSpace(text: string, i: number): number {
+  const limit = Math.min(text.length, i + 64);
+  for (let j = i; j < limit; j++) if (isSpace(text.charCodeAt(j))) return j;
+  return i;
+}
+
+/** JavaScript's `\s`: ASCII whitespace, NBSP, the Unicode space separators, line/paragraph separators, BOM. */
+function isSpace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
 }
 
 /** Per-message framing overhead in the chat format (role markers and separators). */
