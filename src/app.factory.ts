@@ -5,6 +5,7 @@ import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
 import { AppConfig, loadConfig } from './config/config';
+import { installInputChecks } from './common/http-edge';
 import { VERSION as version } from './common/version';
 
 /**
@@ -22,12 +23,15 @@ export async function createApp(config: AppConfig = loadConfig()): Promise<NestF
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bufferLogs: true,
+    // Our JSON parser (installInputChecks) replaces Nest's: it bounds nesting and refuses NULs.
+    bodyParser: false,
   });
   app.useLogger(app.get(Logger));
   app.setGlobalPrefix('v1');
   app.enableCors({ origin: true, credentials: true });
   app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();
+  installInputChecks(fastify);
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

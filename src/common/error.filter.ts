@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { QueryFailedError } from 'typeorm';
 import { DomainError } from './errors';
+import { drainRequest } from './http-edge';
 
 interface ErrorBody {
   detail: unknown;
@@ -22,7 +23,7 @@ export class ErrorFilter implements ExceptionFilter {
     const request = ctx.getRequest<FastifyRequest>();
     const reply = ctx.getResponse<FastifyReply>();
     const traceId = String(request?.id ?? '');
-    const [status, body] = this.describe(error, traceId);
+    const [status, body] = this.describe(error, traceId, request);
     if (status >= 500) {
       this.logger.error({ err: error, trace_id: traceId }, 'request failed');
     }
@@ -31,15 +32,29 @@ export class ErrorFilter implements ExceptionFilter {
       const retry = (error.getResponse() as { retryAfter?: number })?.retryAfter;
       if (retry) void reply.header('Retry-After', String(retry));
     }
+    if (status === HttpStatus.PAYLOAD_TOO_LARGE && request?.raw) {
+      // A client that sends its whole body before reading would see a reset, not the 413.
+      const limit = bodyLimit(request);
+      void drainRequest(request.raw, Math.max(limit * 4, 64 * 1024 * 1024)).then(() => {
+        if (!reply.sent) void reply.status(status).send(body);
+      });
+      return;
+    }
     void reply.status(status).send(body);
   }
 
-  private describe(error: unknown, traceId: string): [number, ErrorBody] {
+  private describe(error: unknown, traceId: string, request?: FastifyRequest): [number, ErrorBody] {
     if (error instanceof DomainError) {
       return [error.status, { detail: error.message, code: error.code, trace_id: traceId }];
     }
     if (error instanceof HttpException) {
       const status = error.getStatus();
+      if (status === HttpStatus.PAYLOAD_TOO_LARGE && request) {
+        // Fastify's body limit (Nest wraps Fastify's errors in HttpException).
+        const mb = Number((bodyLimit(request) / (1024 * 1024)).toFixed(2));
+        const detail = `Request body is larger than the limit of ${mb} MB (ENGRAM_BODY_LIMIT_MB)`;
+        return [status, { detail, code: codeForStatus(status), trace_id: traceId }];
+      }
       const response = error.getResponse();
       const message =
         typeof response === 'string'
@@ -50,7 +65,7 @@ export class ErrorFilter implements ExceptionFilter {
       const detail = Array.isArray(message) ? message.join('; ') : message;
       return [status, { detail, code: codeForStatus(status), trace_id: traceId }];
     }
-    // Fastify's own errors (bad JSON, body too large, unsupported media type) carry statusCode.
+    // Fastify's own errors (bad JSON, unsupported media type) carry statusCode.
     const fastifyStatus = (error as { statusCode?: number })?.statusCode;
     if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
       return [
@@ -69,6 +84,10 @@ export class ErrorFilter implements ExceptionFilter {
       { detail: 'Internal server error', code: 'internal_error', trace_id: traceId },
     ];
   }
+}
+
+function bodyLimit(request: FastifyRequest): number {
+  return request.routeOptions?.bodyLimit ?? request.server?.initialConfig.bodyLimit ?? 1024 * 1024;
 }
 
 function codeForStatus(status: number): string {

@@ -28,7 +28,7 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 letters, digits or _.:-')
     .default('engram'),
-  ENGRAM_BODY_LIMIT_MB: z.coerce.number().positive().max(1024).default(50),
+  ENGRAM_BODY_LIMIT_MB: z.coerce.number().positive().max(1024).default(10),
   ENGRAM_TOOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   ENGRAM_TOOL_MEMORY_MB: z.coerce.number().int().min(16).max(8192).default(256),
   ENGRAM_SECRETS_KEY: z

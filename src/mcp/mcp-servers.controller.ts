@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiTags } from '@nestjs/swagger';
 import { Auth, Principal } from '../common/auth/principal';
 import { IdPipe } from '../common/id.pipe';
+import { PageQueryDto, pageRequest } from '../common/pagination';
 import { toToolDto } from '../tools/tool.entity';
 import {
   CreateMcpServerDto,
@@ -26,9 +27,10 @@ export class McpServersController {
     return this.servers.create(p, dto);
   }
 
+  /** Letta answers every server at once; paging is optional, oldest first, up to 1000. */
   @Get()
-  list(@Auth() p: Principal) {
-    return this.servers.list(p);
+  list(@Auth() p: Principal, @Query() q: PageQueryDto) {
+    return this.servers.list(p, pageRequest(q, { order: 'asc', limit: 1000 }));
   }
 
   @Get(':mcp_server_id')

@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { ConflictError } from '../common/errors';
 import { newId } from '../common/ids';
+import { PageRequest, paginate } from '../common/pagination';
 import { TenantRepository } from '../common/tenant.repository';
 import { ToolEntity } from '../tools/tool.entity';
 import { McpServerEntity } from './mcp-server.entity';
@@ -35,12 +36,8 @@ export class McpServersRepository extends TenantRepository<McpServerEntity> {
     super(ds.getRepository(McpServerEntity));
   }
 
-  list(organizationId: string): Promise<McpServerEntity[]> {
-    return this.scoped(organizationId, 's')
-      .orderBy('s.created_at', 'ASC')
-      .addOrderBy('s.id', 'ASC')
-      .limit(1000)
-      .getMany();
+  list(organizationId: string, page: PageRequest): Promise<McpServerEntity[]> {
+    return paginate(this.scoped(organizationId, 's'), 's', page, 'MCP server');
   }
 
   /** Inserts the server; a name the organization already uses is a 409 (ON CONFLICT, so no failed query). */

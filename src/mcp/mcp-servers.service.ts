@@ -4,6 +4,7 @@ import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { Principal } from '../common/auth/principal';
 import { DomainError, InvalidInputError, NotFoundError } from '../common/errors';
 import { isId, newId } from '../common/ids';
+import type { PageRequest } from '../common/pagination';
 import { decryptSecret, encryptSecret, loadSecretsKey } from '../common/secrets';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
@@ -73,8 +74,8 @@ export class McpServersService {
     return this.toDto(server);
   }
 
-  async list(p: Principal): Promise<Record<string, unknown>[]> {
-    return (await this.servers.list(p.organizationId)).map((s) => this.toDto(s));
+  async list(p: Principal, page: PageRequest): Promise<Record<string, unknown>[]> {
+    return (await this.servers.list(p.organizationId, page)).map((s) => this.toDto(s));
   }
 
   async get(p: Principal, id: string): Promise<Record<string, unknown>> {

@@ -6,7 +6,7 @@ import { Principal } from '../common/auth/principal';
 import { charCount } from '../common/text';
 import { BlockEntity } from './block.entity';
 import { BlockFilter, BlocksRepository } from './blocks.repository';
-import { CreateBlockDto, DEFAULT_BLOCK_LIMIT, UpdateBlockDto } from './dto/block.dto';
+import { CreateBlockDto, DEFAULT_BLOCK_LIMIT, MAX_BLOCK_LIMIT, UpdateBlockDto } from './dto/block.dto';
 
 /** Core memory blocks: labelled text with a character limit, shareable between agents. */
 @Injectable()
@@ -15,8 +15,9 @@ export class BlocksService {
 
   /** Builds a new block row (not saved) after checking its value fits its limit. */
   build(p: Principal, dto: CreateBlockDto): Partial<BlockEntity> {
-    const limit = dto.limit ?? Math.max(DEFAULT_BLOCK_LIMIT, charCount(dto.value));
-    if (dto.limit !== undefined) assertFits(dto.value, limit, dto.label);
+    // Without a limit, a longer value raises it (so the agent can keep editing), up to the cap.
+    const limit = dto.limit ?? Math.min(MAX_BLOCK_LIMIT, Math.max(DEFAULT_BLOCK_LIMIT, charCount(dto.value)));
+    assertFits(dto.value, limit, dto.label);
     return {
       id: newId('block'),
       organizationId: p.organizationId,

@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { Auth, Principal } from '../common/auth/principal';
 import { IdPipe } from '../common/id.pipe';
 import { pageRequest } from '../common/pagination';
-import { CancelDto, ListMessagesQueryDto, ResetDto } from './dto/list-messages.dto';
+import { CancelDto, ListMessagesQueryDto, ResetDto, SummarizeDto } from './dto/list-messages.dto';
 import { SendMessageDto, toRunRequest } from './dto/send-message.dto';
 import { MessagesService } from './messages.service';
 
@@ -74,7 +74,7 @@ export class AgentMessagesController {
 
   @Post('summarize')
   @HttpCode(200)
-  summarize(@Auth() p: Principal, @Param('agent_id', agentId()) id: string) {
+  summarize(@Auth() p: Principal, @Param('agent_id', agentId()) id: string, @Body() _dto: SummarizeDto) {
     return this.messages.summarize(p, id);
   }
 }

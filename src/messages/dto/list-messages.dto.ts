@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsArray, IsBoolean, IsIn, IsOptional, IsString } from 'class-validator';
+import { Equals, IsArray, IsBoolean, IsIn, IsOptional, IsString } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination';
 import { toArray, toBool } from '../../common/query-transforms';
 import { MESSAGE_TYPES } from './send-message.dto';
@@ -26,4 +26,15 @@ export class CancelDto {
 
 export class ResetDto {
   @ApiPropertyOptional() @IsOptional() @IsBoolean() add_default_initial_messages?: boolean;
+}
+
+/**
+ * Letta's CompactionRequest. Engram summarizes with the agent's own model and its own prompt,
+ * so compaction settings are refused (422 naming the field) rather than silently ignored.
+ */
+export class SummarizeDto {
+  @ApiPropertyOptional({ type: Object, nullable: true, description: 'Not supported: must be absent or null' })
+  @IsOptional()
+  @Equals(null, { message: "compaction_settings is not supported: Engram summarizes with the agent's model" })
+  compaction_settings?: Record<string, unknown> | null;
 }

@@ -13,6 +13,7 @@ import {
 } from 'class-validator';
 import type { MessageInput } from '@engram/agent-runtime';
 import { InvalidInputError } from '../../common/errors';
+import { MAX_MESSAGE_CHARS, textLength } from '../../common/limits';
 import { RunRequest } from '../../runs/run-request';
 
 export const MESSAGE_TYPES = [
@@ -72,6 +73,12 @@ const ROLES = ['user', 'system', 'assistant'];
 
 /** Validates the message list beyond its JSON shape and turns the DTO into a RunRequest. */
 export function toRunRequest(dto: SendMessageDto): RunRequest {
+  const chars = textLength(dto.messages ?? dto.input);
+  if (chars > MAX_MESSAGE_CHARS)
+    throw new InvalidInputError(
+      `messages: ${chars} characters of text, over the limit of ${MAX_MESSAGE_CHARS} per request`,
+      'message_too_long',
+    );
   let input: MessageInput[];
   if (dto.messages?.length) {
     dto.messages.forEach((m, i) => {
