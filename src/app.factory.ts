@@ -5,6 +5,7 @@ import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
 import { AppConfig, loadConfig } from './config/config';
+import { checkDependencies } from './config/preflight';
 import { installInputChecks } from './common/http-edge';
 import { VERSION as version } from './common/version';
 
@@ -13,6 +14,7 @@ import { VERSION as version } from './common/version';
  * too, so what they measure is what ships.
  */
 export async function createApp(config: AppConfig = loadConfig()): Promise<NestFastifyApplication> {
+  await checkDependencies(config);
   const adapter = new FastifyAdapter({
     bodyLimit: config.http.bodyLimitBytes,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
@@ -23,6 +25,8 @@ export async function createApp(config: AppConfig = loadConfig()): Promise<NestF
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bufferLogs: true,
+    // A failure at boot is an error for the caller to report, not a process.abort().
+    abortOnError: false,
     // Our JSON parser (installInputChecks) replaces Nest's: it bounds nesting and refuses NULs.
     bodyParser: false,
   });

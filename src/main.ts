@@ -1,21 +1,18 @@
 import 'reflect-metadata';
 import { createApp } from './app.factory';
-import { ConfigError, loadConfig } from './config/config';
+import { exitOnBootFailure } from './config/boot';
+import { AppConfig, loadConfig } from './config/config';
 
-async function bootstrap(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(78);
-    }
-    throw err;
-  }
+async function bootstrap(config: AppConfig): Promise<void> {
   const app = await createApp(config);
   await app.listen(config.http.port, config.http.host);
   console.log(`Engram API listening on http://${config.http.host}:${config.http.port} (docs at /docs)`);
 }
 
-void bootstrap();
+let config: AppConfig | undefined;
+try {
+  config = loadConfig();
+} catch (err) {
+  exitOnBootFailure(err);
+}
+bootstrap(config).catch((err: unknown) => exitOnBootFailure(err, config?.http.port));

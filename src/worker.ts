@@ -1,21 +1,14 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
-import { ConfigError, loadConfig } from './config/config';
+import { exitOnBootFailure } from './config/boot';
+import { loadConfig } from './config/config';
+import { checkDependencies } from './config/preflight';
 import { WorkerModule } from './worker.module';
 
 /** Background work (file ingestion, async runs) in its own process: no HTTP server. */
 async function bootstrap(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(78);
-    }
-    throw err;
-  }
+  const config = loadConfig();
   if (!config.database.url) {
     // The embedded database belongs to the API process, which also runs background work itself.
     console.error(
@@ -23,10 +16,14 @@ async function bootstrap(): Promise<void> {
     );
     process.exit(78);
   }
-  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { bufferLogs: true });
+  await checkDependencies(config);
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), {
+    bufferLogs: true,
+    abortOnError: false,
+  });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   app.get(Logger).log('Engram worker started');
 }
 
-void bootstrap();
+bootstrap().catch((err: unknown) => exitOnBootFailure(err));

@@ -24,6 +24,21 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
     [{ ENGRAM_REDIS_PREFIX: 'has space' }, /ENGRAM_REDIS_PREFIX/],
     [{ ENGRAM_MIGRATE_ON_START: 'maybe' }, /ENGRAM_MIGRATE_ON_START/],
+    [{ ENGRAM_BODY_LIMIT_MB: '0' }, /ENGRAM_BODY_LIMIT_MB/],
+    [{ ENGRAM_TOOL_TIMEOUT_MS: 'soon' }, /ENGRAM_TOOL_TIMEOUT_MS/],
+    [{ ENGRAM_RUN_LEASE_MS: '10' }, /ENGRAM_RUN_LEASE_MS/],
+    [{ ENGRAM_RUN_SWEEP_MS: '-1' }, /ENGRAM_RUN_SWEEP_MS/],
+    [{ ENGRAM_CONNECT_TIMEOUT_MS: 'x' }, /ENGRAM_CONNECT_TIMEOUT_MS/],
+    [{ OPENAI_BASE_URL: 'api.openai.com' }, /OPENAI_BASE_URL: must be an http/],
+    [{ OLLAMA_BASE_URL: 'ftp://h' }, /OLLAMA_BASE_URL/],
+    [{ VLLM_API_BASE: 'nope' }, /VLLM_API_BASE/],
+    [{ LLM_TIMEOUT_MS: '0' }, /LLM_TIMEOUT_MS/],
+    [{ LLM_MAX_RETRIES: 'many' }, /LLM_MAX_RETRIES/],
+    [{ ENGRAM_EMBEDDING_BATCH_SIZE: '5000' }, /ENGRAM_EMBEDDING_BATCH_SIZE/],
+    [{ ENGRAM_DEFAULT_EMBEDDING: 'openai/text-embedding-3-small' }, /ENGRAM_DEFAULT_EMBEDDING/],
+    [{ ENGRAM_MCP_CALL_TIMEOUT_MS: '1' }, /ENGRAM_MCP_CALL_TIMEOUT_MS/],
+    [{ ENGRAM_MCP_ALLOW_STDIO: 'perhaps' }, /ENGRAM_MCP_ALLOW_STDIO/],
+    [{ ENGRAM_SECRETS_KEY: 'short' }, /ENGRAM_SECRETS_KEY/],
   ])('refuses %j naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -31,5 +46,17 @@ describe('loadConfig', () => {
 
   it('treats empty strings as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' }).database.url).toBeUndefined();
+  });
+
+  it('names every bad variable in one message', () => {
+    expect(() => loadConfig({ PORT: 'x', REDIS_URL: 'nope' })).toThrow(/PORT: .*; REDIS_URL: /);
+  });
+
+  it('reads the run lease and sweep interval', () => {
+    expect(loadConfig({}).runs).toEqual({ leaseMs: 30_000, sweepMs: 5_000 });
+    expect(loadConfig({ ENGRAM_RUN_LEASE_MS: '4000', ENGRAM_RUN_SWEEP_MS: '500' }).runs).toEqual({
+      leaseMs: 4_000,
+      sweepMs: 500,
+    });
   });
 });

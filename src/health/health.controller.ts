@@ -1,6 +1,7 @@
-import { Controller, Get, Inject, Optional } from '@nestjs/common';
+import { Controller, Get, Inject, Optional, Res, ServiceUnavailableException } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../common/auth/principal';
 import { REDIS_HEALTH, RedisHealth } from './redis.health';
 import { VERSION as version } from '../common/version';
@@ -21,12 +22,22 @@ export class HealthController {
     return { status: 'ok', version };
   }
 
-  /** Readiness: the database (and Redis when configured) answer. */
+  /**
+   * Readiness: the database (and Redis when configured) answer. Down, it is a 503 whose body
+   * names what is down (`detail`) next to Terminus' per-dependency report (`info`, `error`).
+   */
   @Get('ready')
   @HealthCheck()
-  ready() {
+  async ready(@Res({ passthrough: true }) reply: FastifyReply) {
     const checks = [() => this.db.pingCheck('database', { timeout: 2000 })];
     if (this.redis) checks.push(() => this.redis!.check('redis'));
-    return this.health.check(checks);
+    try {
+      return await this.health.check(checks);
+    } catch (err) {
+      if (!(err instanceof ServiceUnavailableException)) throw err;
+      const report = err.getResponse() as HealthCheckResult;
+      void reply.status(503);
+      return { detail: `Not ready: ${Object.keys(report.error ?? {}).join(', ')} down`, ...report };
+    }
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 import Redis from 'ioredis';
+import { createRedis } from '../common/redis';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config';
 import { HealthController } from './health.controller';
@@ -23,7 +24,7 @@ class RedisHealthLifecycle implements OnApplicationShutdown {
       useFactory: (config: AppConfig, indicators: HealthIndicatorService) =>
         config.redisUrl
           ? new RedisHealth(
-              new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 }),
+              createRedis(config.redisUrl, 'readiness', { lazyConnect: true, maxRetriesPerRequest: 1 }),
               indicators,
             )
           : null,

@@ -14,7 +14,11 @@ export class RedisHealth {
   async check(key: string) {
     const indicator = this.indicators.check(key);
     try {
-      await this.redis.ping();
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('no answer within 2000 ms')), 2_000);
+      });
+      await Promise.race([this.redis.ping(), timeout]).finally(() => clearTimeout(timer));
       return indicator.up();
     } catch (err) {
       return indicator.down({ message: (err as Error).message });

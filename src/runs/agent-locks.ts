@@ -3,6 +3,7 @@ import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config';
+import { createRedis } from '../common/redis';
 
 const LEASE_MS = 30_000;
 const RENEW_MS = 10_000;
@@ -26,7 +27,7 @@ export class AgentLocks implements OnModuleDestroy {
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.prefix = config.redisPrefix;
     if (config.redisUrl)
-      this.redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false });
+      this.redis = createRedis(config.redisUrl, 'agent locks', { maxRetriesPerRequest: 3 });
   }
 
   async withLock<T>(agentId: string, fn: () => Promise<T>): Promise<T> {
