@@ -6,7 +6,9 @@ import { AppConfig, loadConfig } from './config/config';
 async function bootstrap(config: AppConfig): Promise<void> {
   const app = await createApp(config);
   await app.listen(config.http.port, config.http.host);
-  console.log(`Engram API listening on http://${config.http.host}:${config.http.port} (docs at /docs)`);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.http.port;
+  console.log(`Engram API listening on http://${config.http.host}:${port} (docs at /docs)`);
 }
 
 let config: AppConfig | undefined;

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import {
   AgentConfig,
   AgentMessage,
@@ -19,6 +19,8 @@ import { AgentsService } from '../agents/agents.service';
 import { ArchivalMemoryService, RecallSearchService } from '../archival';
 import { Principal } from '../common/auth/principal';
 import { ConflictError, DomainError } from '../common/errors';
+import type { AppConfig } from '../config/config';
+import { APP_CONFIG } from '../config/config.module';
 import { newId } from '../common/ids';
 import { BlocksService } from '../memory/blocks.service';
 import { MessagesRepository } from '../messages/messages.repository';
@@ -31,9 +33,6 @@ import { AgentLocks } from './agent-locks';
 import { RunEntity, RunStatus } from './run.entity';
 import { RunRequest } from './run-request';
 import { RunsRepository } from './runs.repository';
-
-const LEASE_MS = 30_000;
-const RENEW_EVERY_MS = 10_000;
 
 export interface RunOutcome {
   run: RunEntity;
@@ -65,17 +64,17 @@ export class AgentRunner implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly recall: RecallSearchService,
     private readonly events: RunEvents,
     private readonly locks: AgentLocks,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    const failed = await this.runs.failOrphaned(new Date());
-    if (failed.length)
-      this.logger.warn(`Marked ${failed.length} orphaned run(s) failed: ${failed.join(', ')}`);
+  /** Orphaned runs (lapsed leases) are failed by the LeaseSweeper; this renews our own. */
+  onApplicationBootstrap(): void {
+    const leaseMs = this.config.runs.leaseMs;
     this.renewTimer = setInterval(() => {
       void this.runs
-        .renewLease([...this.active.keys()], new Date(Date.now() + LEASE_MS))
+        .renewLease([...this.active.keys()], new Date(Date.now() + leaseMs))
         .catch((err) => this.logger.warn(`lease renewal failed: ${(err as Error).message}`));
-    }, RENEW_EVERY_MS);
+    }, leaseMs / 3);
     this.renewTimer.unref();
   }
 
@@ -101,7 +100,7 @@ export class AgentRunner implements OnApplicationBootstrap, OnModuleDestroy {
         assistant_message_tool_kwarg: req.assistantMessageToolKwarg ?? 'message',
         include_return_message_types: req.includeReturnMessageTypes ?? null,
       },
-      leaseExpiresAt: new Date(Date.now() + LEASE_MS * 4),
+      leaseExpiresAt: new Date(Date.now() + this.config.runs.leaseMs * 4),
       createdById: p.userId,
     });
     this.events.open(run.id);
@@ -113,7 +112,11 @@ export class AgentRunner implements OnApplicationBootstrap, OnModuleDestroy {
     const controller = new AbortController();
     this.active.set(run.id, controller);
     try {
-      return await this.locks.withLock(run.agentId, () => this.executeLocked(p, run, req, controller));
+      return await this.locks.withLock(
+        run.agentId,
+        () => this.executeLocked(p, run, req, controller),
+        run.id,
+      );
     } finally {
       this.active.delete(run.id);
       this.events.close(run.id);
@@ -155,7 +158,7 @@ export class AgentRunner implements OnApplicationBootstrap, OnModuleDestroy {
     }
     await this.runs.update(p.organizationId, run.id, {
       status: 'running',
-      leaseExpiresAt: new Date(Date.now() + LEASE_MS),
+      leaseExpiresAt: new Date(Date.now() + this.config.runs.leaseMs),
     });
     const agent = await this.agents.get(p, run.agentId);
     const wire = wireOptions(agent.agentType, req);
@@ -193,8 +196,9 @@ export class AgentRunner implements OnApplicationBootstrap, OnModuleDestroy {
               this.events.publish(run.id, chunk);
             },
           },
+          // Cancelled, or failed by a sweeper that took our lease for lost: stop either way.
           isCancelled: async () =>
-            controller.signal.aborted || (await this.runs.status(run.id)) === 'cancelled',
+            controller.signal.aborted || (await this.runs.status(run.id)) !== 'running',
         },
         {
           maxSteps: req.maxSteps,

@@ -12,6 +12,7 @@ import { RunEvents } from '../streaming/run-events';
 import { ToolsModule } from '../tools/tools.module';
 import { AgentLocks } from './agent-locks';
 import { AgentRunner } from './agent-runner.service';
+import { LeaseSweeper } from './lease-sweeper';
 import { RunEntity, StepEntity } from './run.entity';
 import { RunsController, StepsController } from './runs.controller';
 import { RunsRepository } from './runs.repository';
@@ -36,6 +37,7 @@ import { RunsService } from './runs.service';
     RunEvents,
     AgentLocks,
     AgentRunner,
+    LeaseSweeper,
   ],
   exports: [MessagesRepository, AgentRunner, RunsRepository],
 })

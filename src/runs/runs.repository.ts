@@ -22,6 +22,14 @@ export interface StepFilter {
   hasFeedback?: boolean;
 }
 
+export interface OrphanedRun {
+  id: string;
+  organizationId: string;
+  agentId: string;
+  createdById: string | null;
+  createdAt: Date;
+}
+
 export const ACTIVE_STATUSES: RunStatus[] = ['created', 'running'];
 
 @Injectable()
@@ -62,16 +70,29 @@ export class RunsRepository extends TenantRepository<RunEntity> {
       await this.repo.update({ id: In(ids), status: In(ACTIVE_STATUSES) }, { leaseExpiresAt: until });
   }
 
-  /** Runs whose process died: still active, lease lapsed. Marked failed; their committed messages stay. */
-  async failOrphaned(now: Date): Promise<string[]> {
-    const rows: { id: string }[] = await this.ds.query(
+  /**
+   * Runs whose process died: still active, lease lapsed. Marked failed (stop reason `error`,
+   * error type `process_lost`); their committed messages stay. Atomic per row, so when several
+   * processes sweep at once each orphan is returned to exactly one of them.
+   */
+  async failOrphaned(now: Date): Promise<OrphanedRun[]> {
+    const result: unknown[] = await this.ds.query(
       `UPDATE runs SET status = 'failed', stop_reason = 'error', completed_at = $1, updated_at = $1,
-         error = jsonb_build_object('type', 'process_lost', 'message', 'The process running this run stopped before it finished')
+         lease_expires_at = NULL,
+         error = jsonb_build_object('type', 'process_lost', 'message',
+           'The process running this run stopped before it finished (its lease was not renewed)')
        WHERE status IN ('created', 'running') AND (lease_expires_at IS NULL OR lease_expires_at < $1)
-       RETURNING id`,
+       RETURNING id, organization_id, agent_id, created_by_id, created_at`,
       [now],
     );
-    return (Array.isArray(rows[0]) ? (rows[0] as { id: string }[]) : rows).map((r) => r.id);
+    const rows = (Array.isArray(result[0]) ? result[0] : result) as Array<Record<string, unknown>>;
+    return rows.map((r) => ({
+      id: r.id as string,
+      organizationId: r.organization_id as string,
+      agentId: r.agent_id as string,
+      createdById: (r.created_by_id as string | null) ?? null,
+      createdAt: new Date(r.created_at as string),
+    }));
   }
 
   async activeForAgent(organizationId: string, agentId: string, runIds?: string[]): Promise<RunEntity[]> {
