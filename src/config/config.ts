@@ -79,6 +79,8 @@ const envSchema = z.object({
   ENGRAM_BODY_LIMIT_MB: z.coerce.number().positive().max(1024).default(10),
   ENGRAM_TOOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   ENGRAM_TOOL_MEMORY_MB: z.coerce.number().int().min(16).max(8192).default(256),
+  ENGRAM_PYTHON: z.string().min(1).default('python3'),
+  ENGRAM_PYTHON_SANDBOX: z.enum(['confined', 'unconfined']).default('confined'),
   ENGRAM_SECRETS_KEY: z
     .string()
     .min(16, 'must be at least 16 characters (64 hex chars recommended)')
@@ -104,8 +106,8 @@ export interface AppConfig {
   redisUrl?: string;
   /** Every Redis key (locks, queues, event streams) starts with `${redisPrefix}:`. */
   redisPrefix: string;
-  /** Limits of one sandboxed tool call. */
-  tools: { timeoutMs: number; memoryMb: number };
+  /** Limits of one sandboxed tool call, and how Python tools run (see libs/sandbox). */
+  tools: { timeoutMs: number; memoryMb: number; python: string; pythonSandbox: 'confined' | 'unconfined' };
   runs: {
     /** A run's lease: renewed by its process every third of this; lapsed, the run is orphaned. */
     leaseMs: number;
@@ -149,7 +151,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: e.ENGRAM_DATA_DIR,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.ENGRAM_REDIS_PREFIX,
-    tools: { timeoutMs: e.ENGRAM_TOOL_TIMEOUT_MS, memoryMb: e.ENGRAM_TOOL_MEMORY_MB },
+    tools: {
+      timeoutMs: e.ENGRAM_TOOL_TIMEOUT_MS,
+      memoryMb: e.ENGRAM_TOOL_MEMORY_MB,
+      python: e.ENGRAM_PYTHON,
+      pythonSandbox: e.ENGRAM_PYTHON_SANDBOX,
+    },
     runs: { leaseMs: e.ENGRAM_RUN_LEASE_MS, sweepMs: e.ENGRAM_RUN_SWEEP_MS },
     connectTimeoutMs: e.ENGRAM_CONNECT_TIMEOUT_MS,
     secretsKey: e.ENGRAM_SECRETS_KEY,

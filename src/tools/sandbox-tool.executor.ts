@@ -13,7 +13,12 @@ const SANDBOXED: ReadonlySet<string> = new Set(['python', 'typescript', 'javascr
 export const TOOL_SANDBOX = Symbol('TOOL_SANDBOX');
 
 export function createToolSandbox(config: AppConfig): ToolSandbox {
-  return new ToolSandbox({ timeoutMs: config.tools.timeoutMs, memoryMb: config.tools.memoryMb });
+  return new ToolSandbox({
+    timeoutMs: config.tools.timeoutMs,
+    memoryMb: config.tools.memoryMb,
+    pythonPath: config.tools.python,
+    pythonSandbox: config.tools.pythonSandbox,
+  });
 }
 
 /**
@@ -40,9 +45,21 @@ export class SandboxToolExecutor implements ToolExecutor, OnModuleInit, OnApplic
   /** Probes the Python isolation and loads the TS compiler in the background, so the first call is not the slow one. */
   onApplicationBootstrap(): void {
     this.sandbox.warmup().then(
-      ({ pythonIsolation }) => {
-        const log = pythonIsolation === 'audit-hook-only' ? 'warn' : 'log';
-        this.logger[log](`Python tool isolation: ${pythonIsolation}`);
+      ({ pythonIsolation, pythonProblem }) => {
+        if (pythonIsolation === 'unavailable') {
+          this.logger.warn(
+            `Python tools are DISABLED: the OS cannot confine them here (${pythonProblem}). ` +
+              'Run as root or allow unprivileged user namespaces; or set ENGRAM_PYTHON_SANDBOX=unconfined ' +
+              'to run them without OS confinement (trusted users only).',
+          );
+        } else if (pythonIsolation === 'unconfined') {
+          this.logger.warn(
+            'Python tools run WITHOUT OS confinement (ENGRAM_PYTHON_SANDBOX=unconfined): ' +
+              'a tool can read and write whatever this server can. Trusted users only.',
+          );
+        } else {
+          this.logger.log(`Python tool isolation: ${pythonIsolation}`);
+        }
       },
       (e: unknown) => this.logger.warn(`Sandbox warm-up failed: ${(e as Error).message}`),
     );

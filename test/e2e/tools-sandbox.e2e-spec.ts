@@ -173,9 +173,14 @@ describe('running tools in the sandbox through the API (e2e)', () => {
       const target = join(tmpdir(), `engram-e2e-escape-${process.pid}-${Date.now()}`);
       rmSync(target, { force: true });
       const r = await run(
-        `def py_write() -> str:\n    open(${JSON.stringify(target)}, "w").write("pwned")\n    return "wrote"\n`,
+        'def py_write() -> str:\n    open("/engram-escape", "w").write("pwned")\n    return "wrote"\n',
       );
       expect(r.status).toBe('error');
+      expect(existsSync('/engram-escape')).toBe(false);
+      // A host /tmp path names the tool's private /tmp: the host never sees the file.
+      await run(
+        `def py_write_tmp() -> str:\n    open(${JSON.stringify(target)}, "w").write("pwned")\n    return "wrote"\n`,
+      );
       expect(existsSync(target)).toBe(false);
       const inside = await run(
         'def py_write_inside() -> str:\n    open("ok.txt", "w").write("hi")\n    return open("ok.txt").read()\n',

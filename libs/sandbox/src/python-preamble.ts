@@ -1,9 +1,11 @@
 /**
- * The program `python3 -I -S -u -c` runs for every Python tool call. It reads one JSON payload on
- * stdin ({source, function, args, root, limits}), applies kernel resource limits, installs an
- * audit hook, runs the tool and writes one JSON result to fd 3 (never to stdout, which belongs to
- * the tool). The audit hook is defence in depth, not a boundary (PEP 578 says as much): the kernel
- * layers (rlimits, network namespace, uid nobody) are set up by the caller where available.
+ * The program every Python tool call runs before the tool (confined: in the sandboxed process
+ * after python-confinement.ts has built its namespaces; unconfined: as `python3 -I -S -u -c`).
+ * It reads one JSON payload on stdin ({source, function, args, root, limits}), applies kernel
+ * resource limits, installs an audit hook, runs the tool and writes one JSON result to fd 3
+ * (never to stdout, which belongs to the tool). The audit hook is defence in depth only: code
+ * inside the tool can reach and disable it (PEP 578 says as much). The boundary is the OS
+ * confinement: namespaces, a private read-only root, user nobody, no capabilities.
  */
 export const PYTHON_PREAMBLE = String.raw`
 import sys, os, json, resource
@@ -47,7 +49,7 @@ def _inside(path):
         full = os.path.realpath(os.fsdecode(path))
     except Exception:
         return False
-    return full == _root or full.startswith(_root + os.sep)
+    return full == _root or full.startswith(_root + os.sep) or full == os.devnull
 
 def _private(path):
     if isinstance(path, int):

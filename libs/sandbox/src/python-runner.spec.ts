@@ -122,10 +122,9 @@ describe('python tools: hostile', () => {
   it('cannot write outside its temp dir', async () => {
     const target = join(tmpdir(), `engram-escape-${process.pid}-${Date.now()}.txt`);
     const attempts = [
-      `def tool():\n    open(${JSON.stringify(target)}, "w").write("pwned")`,
-      `import os\ndef tool():\n    os.close(os.open(${JSON.stringify(target)}, os.O_WRONLY | os.O_CREAT))`,
-      `import os\ndef tool():\n    os.symlink(${JSON.stringify(target)}, "link")\n    open("link", "w").write("pwned")`,
-      `import os\ndef tool():\n    os.chdir("/tmp")\n    open(${JSON.stringify(target.split('/').pop())}, "w").write("pwned")`,
+      `def tool():\n    open("/escape.txt", "w").write("pwned")`,
+      `import os\ndef tool():\n    os.close(os.open("/usr/escape.txt", os.O_WRONLY | os.O_CREAT))`,
+      `import os\ndef tool():\n    os.symlink("/escape.txt", "link")\n    open("link", "w").write("pwned")`,
       `import os\ndef tool():\n    return os.system("touch ${target}")`,
     ];
     try {
@@ -135,6 +134,12 @@ describe('python tools: hostile', () => {
         expect(result.funcReturn).toMatch(/PermissionError/);
         expect(existsSync(target)).toBe(false);
       }
+      // The host's /tmp is not the tool's: a write there stays in the tool's private /tmp.
+      const hostTmp = await py(
+        `def tool():\n    open(${JSON.stringify(target)}, "w").write("x")\n    return "ok"`,
+      );
+      expect(hostTmp.status).toBe('success');
+      expect(existsSync(target)).toBe(false);
     } finally {
       rmSync(target, { force: true });
     }
@@ -169,5 +174,46 @@ describe('python tools: hostile', () => {
     const crash = await py('import os\ndef tool():\n    os._exit(3)');
     expect(crash).toMatchObject({ status: 'error' });
     expect(crash.funcReturn).toMatch(/exited with code 3 without returning a result/);
+  });
+});
+
+describe('python tools where the OS cannot confine them', () => {
+  it('are refused with a message saying why and how to opt out', async () => {
+    const broken = new ToolSandbox({ pythonPath: '/nonexistent/python3' });
+    expect(await broken.pythonIsolation()).toBe('unavailable');
+    const result = await broken.run({
+      sourceType: 'python',
+      sourceCode: 'def tool():\n    return 1',
+      functionName: 'tool',
+      args: {},
+    });
+    expect(result.status).toBe('error');
+    expect(result.funcReturn).toMatch(
+      /Python tools are disabled on this server: they cannot be confined here \(cannot run/,
+    );
+    expect(result.funcReturn).toContain('ENGRAM_PYTHON_SANDBOX=unconfined');
+  });
+
+  it('run with the hook and rlimits only when unconfined runs are allowed', async () => {
+    const unconfined = new ToolSandbox({ pythonIsolation: 'unconfined' });
+    expect(await unconfined.pythonIsolation()).toBe('unconfined');
+    expect(
+      await unconfined.run({
+        sourceType: 'python',
+        sourceCode: 'def tool():\n    return 6 * 7',
+        functionName: 'tool',
+        args: {},
+      }),
+    ).toMatchObject({
+      status: 'success',
+      funcReturn: '42',
+    });
+    const write = await unconfined.run({
+      sourceType: 'python',
+      sourceCode: 'def tool():\n    open("/escape.txt", "w")',
+      functionName: 'tool',
+      args: {},
+    });
+    expect(write.funcReturn).toMatch(/PermissionError: sandbox: writing outside/);
   });
 });

@@ -1,10 +1,16 @@
 import { spawn } from 'node:child_process';
-import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, rmdir } from 'node:fs/promises';
+import { constants } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CappedText, limitChars } from './output';
+import { confinedCommand, ConfinementMode, MountPlan, SETUP_FAILED } from './python-confinement';
 import { PYTHON_PREAMBLE } from './python-preamble';
-import { PythonIsolation, SandboxResult } from './types';
+import { SandboxResult } from './types';
+
+/** How a Python tool runs: confined by the OS (see python-confinement.ts), or explicitly not. */
+export type PythonConfinement =
+  { mode: ConfinementMode; plan: MountPlan } | { mode: 'unconfined'; python: string };
 
 export interface PythonRunOptions {
   sourceCode: string;
@@ -18,11 +24,10 @@ export interface PythonRunOptions {
   outputCharLimit: number;
   /** Largest file the tool may write, in bytes. */
   fileSizeBytes: number;
-  pythonPath: string;
-  isolation: PythonIsolation;
+  /** Size of the tool's private /tmp (confined runs), in bytes. */
+  tmpBytes: number;
+  confinement: PythonConfinement;
 }
-
-const NOBODY = 65534;
 
 interface ToolReply {
   ok: boolean;
@@ -33,39 +38,44 @@ interface ToolReply {
   traceback?: string;
 }
 
-/** The command line that wraps python3 for the chosen isolation. */
+const INTERPRETER_FLAGS = ['-I', '-S', '-u', '-c'];
+
+/** The command line for one call: `[command, args, the tool's directory as it sees it]`. */
 export function pythonCommand(
-  python: string,
-  isolation: PythonIsolation,
+  confinement: PythonConfinement,
+  hostDir: string,
+  tmpBytes: number,
   program: string,
-): [string, string[]] {
-  const py = [python, '-I', '-S', '-u', '-c', program];
-  switch (isolation) {
-    case 'netns+nobody':
-      return ['unshare', ['--net', '--setgid', String(NOBODY), '--setuid', String(NOBODY), '--', ...py]];
-    case 'userns+netns':
-      return ['unshare', ['--map-root-user', '--net', '--', ...py]];
-    default:
-      return [py[0], py.slice(1)];
+): [string, string[], string] {
+  if (confinement.mode === 'unconfined') {
+    return [confinement.python, [...INTERPRETER_FLAGS, program], hostDir];
   }
+  const [cmd, args] = confinedCommand(confinement.mode, confinement.plan, hostDir, tmpBytes, program);
+  return [cmd, args, '/tmp'];
 }
 
 /**
- * One tool call in a fresh `python3` process: its own temp dir as cwd and HOME, only the declared
- * env vars, a new process group killed as a whole on the wall-clock timeout, and the result on fd 3.
+ * One tool call in a fresh `python3` process: confined (a private root and /tmp, nobody, no
+ * network) unless the server was told to run tools unconfined, only the declared env vars, a
+ * new process group killed as a whole on the wall-clock timeout, and the result on fd 3.
  */
 export async function runPython(o: PythonRunOptions): Promise<SandboxResult> {
   const started = performance.now();
-  const root = await mkdtemp(join(tmpdir(), 'engram-tool-'));
+  // Confined, this empty directory is only the mount point of the tool's new root (inside the
+  // tool's own mount namespace); unconfined, it is the tool's working directory.
+  const hostDir = await mkdtemp(join(tmpdir(), 'engram-tool-'));
   try {
-    if (o.isolation === 'netns+nobody') await chown(root, NOBODY, NOBODY);
-    return await spawnTool(o, root, started);
+    return await spawnTool(o, hostDir, started);
   } finally {
-    await rm(root, { recursive: true, force: true }).catch(() => undefined);
+    if (o.confinement.mode === 'unconfined')
+      await rm(hostDir, { recursive: true, force: true }).catch(() => undefined);
+    else
+      await rmdir(hostDir).catch(() => rm(hostDir, { recursive: true, force: true }).catch(() => undefined));
   }
 }
 
-function spawnTool(o: PythonRunOptions, root: string, started: number): Promise<SandboxResult> {
+function spawnTool(o: PythonRunOptions, hostDir: string, started: number): Promise<SandboxResult> {
+  const [cmd, argv, root] = pythonCommand(o.confinement, hostDir, o.tmpBytes, PYTHON_PREAMBLE);
   const payload = JSON.stringify({
     source: o.sourceCode,
     function: o.functionName,
@@ -78,7 +88,6 @@ function spawnTool(o: PythonRunOptions, root: string, started: number): Promise<
       fileBytes: o.fileSizeBytes,
     },
   });
-  const [cmd, argv] = pythonCommand(o.pythonPath, o.isolation, PYTHON_PREAMBLE);
   const env = { ...o.env, PATH: '/usr/local/bin:/usr/bin:/bin', HOME: root, TMPDIR: root, LANG: 'C.UTF-8' };
 
   return new Promise((resolve) => {
@@ -91,7 +100,7 @@ function spawnTool(o: PythonRunOptions, root: string, started: number): Promise<
     let settled = false;
 
     const child = spawn(cmd, argv, {
-      cwd: root,
+      cwd: o.confinement.mode === 'unconfined' ? hostDir : '/',
       env,
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
@@ -134,13 +143,18 @@ function spawnTool(o: PythonRunOptions, root: string, started: number): Promise<
     child.stdin!.end(payload);
 
     child.on('error', (e) => finish('error', `Could not start the Python sandbox: ${e.message}`));
-    child.on('close', (code, signal) => {
+    child.on('close', (code, rawSignal) => {
       if (timedOut) return finish('error', `Tool timed out after ${o.timeoutMs} ms`);
       const parsed = parseReply(Buffer.concat(reply).toString('utf8'));
       if (parsed?.ok) {
         return finish('success', limitChars(parsed.value ?? '', o.returnCharLimit, parsed.total));
       }
       if (parsed) return finish('error', describeToolError(parsed, o.memoryMb));
+      const setup = /engram sandbox setup failed: (.*)/.exec(stderr.toString());
+      if (code === SETUP_FAILED && setup)
+        return finish('error', `Could not set up the Python sandbox: ${setup[1]}`);
+      // Confined, the tool is a child of the namespace's PID 1, which exits 128 + signal.
+      const signal = rawSignal ?? (code !== null && code > 128 ? signalName(code - 128) : null);
       if (signal === 'SIGXCPU') return finish('error', `Tool exceeded its CPU time limit and was killed`);
       if (/MemoryError/.test(stderr.toString())) return finish('error', memoryMessage(o.memoryMb));
       const tail = stderr.toString().trim().split('\n').slice(-5).join('\n');
@@ -148,6 +162,11 @@ function spawnTool(o: PythonRunOptions, root: string, started: number): Promise<
       finish('error', `Tool process ${how} without returning a result${tail ? `: ${tail}` : ''}`);
     });
   });
+}
+
+function signalName(n: number): NodeJS.Signals | null {
+  const found = Object.entries(constants.signals).find(([, v]) => v === n);
+  return (found?.[0] as NodeJS.Signals | undefined) ?? null;
 }
 
 function parseReply(text: string): ToolReply | undefined {

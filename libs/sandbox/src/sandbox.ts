@@ -1,6 +1,10 @@
 import { spawn } from 'node:child_process';
+import { mkdtemp, rmdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runJs } from './js-runner';
-import { pythonCommand, runPython } from './python-runner';
+import { ConfinementMode, confinedCommand, MountPlan, planMounts } from './python-confinement';
+import { PythonConfinement, runPython } from './python-runner';
 import { HIDDEN_PARAMETERS, PythonIsolation, SandboxResult, SandboxRunRequest } from './types';
 
 export interface SandboxOptions {
@@ -12,13 +16,30 @@ export interface SandboxOptions {
   outputCharLimit?: number;
   /** Largest file a Python tool may write (default 16 MB). */
   fileSizeBytes?: number;
+  /** Size of a Python tool's private /tmp (default 64 MB). */
+  tmpBytes?: number;
+  /** The interpreter: a name looked up in the server's PATH (pyenv shims work) or a path. */
   pythonPath?: string;
-  /** Force a Python isolation level instead of probing (tests, or machines where probing misleads). */
+  /**
+   * `confined` (default): Python tools run only under OS confinement and are refused where it
+   * is unavailable. `unconfined`: where confinement is unavailable, run them with rlimits and
+   * the audit hook alone (no security boundary; for trusted, single-user machines).
+   */
+  pythonSandbox?: 'confined' | 'unconfined';
+  /** Force a Python isolation level instead of probing (tests). */
   pythonIsolation?: PythonIsolation;
 }
 
 export interface SandboxCapabilities {
   pythonIsolation: PythonIsolation;
+  /** Why confinement is not available, when it is not. */
+  pythonProblem?: string;
+}
+
+interface PythonSetup {
+  isolation: PythonIsolation;
+  confinement?: PythonConfinement;
+  problem?: string;
 }
 
 export const SANDBOX_DEFAULTS = {
@@ -27,7 +48,9 @@ export const SANDBOX_DEFAULTS = {
   returnCharLimit: 50_000,
   outputCharLimit: 64 * 1024,
   fileSizeBytes: 16 * 1024 * 1024,
+  tmpBytes: 64 * 1024 * 1024,
   pythonPath: 'python3',
+  pythonSandbox: 'confined',
 } as const;
 
 /**
@@ -37,17 +60,18 @@ export const SANDBOX_DEFAULTS = {
  */
 export class ToolSandbox {
   private readonly options: Required<Omit<SandboxOptions, 'pythonIsolation'>>;
-  private isolation?: Promise<PythonIsolation>;
+  private readonly forced?: PythonIsolation;
+  private python?: Promise<PythonSetup>;
 
   constructor(options: SandboxOptions = {}) {
     const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
     this.options = { ...SANDBOX_DEFAULTS, ...defined };
-    if (options.pythonIsolation) this.isolation = Promise.resolve(options.pythonIsolation);
+    this.forced = options.pythonIsolation;
   }
 
   /** Probes the isolation available and loads the compiler and isolate code, so the first call is not the slow one. */
   async warmup(): Promise<SandboxCapabilities> {
-    const pythonIsolation = await this.pythonIsolation();
+    const python = await this.pythonSetup();
     await runJs({
       sourceType: 'typescript',
       sourceCode: 'export function ping(): string { return "pong"; }',
@@ -59,7 +83,10 @@ export class ToolSandbox {
       returnCharLimit: 100,
       outputCharLimit: 100,
     });
-    return { pythonIsolation };
+    return {
+      pythonIsolation: python.isolation,
+      ...(python.problem ? { pythonProblem: python.problem } : {}),
+    };
   }
 
   async run(request: SandboxRunRequest): Promise<SandboxResult> {
@@ -79,11 +106,19 @@ export class ToolSandbox {
     };
     try {
       if (request.sourceType === 'python') {
+        const python = await this.pythonSetup();
+        if (!python.confinement) {
+          return failure(
+            `Python tools are disabled on this server: they cannot be confined here (${python.problem}). ` +
+              'Set ENGRAM_PYTHON_SANDBOX=unconfined to run them without OS confinement.',
+            started,
+          );
+        }
         return await runPython({
           ...common,
           fileSizeBytes: this.options.fileSizeBytes,
-          pythonPath: this.options.pythonPath,
-          isolation: await this.pythonIsolation(),
+          tmpBytes: this.options.tmpBytes,
+          confinement: python.confinement,
         });
       }
       if (request.sourceType === 'typescript' || request.sourceType === 'javascript') {
@@ -96,27 +131,87 @@ export class ToolSandbox {
   }
 
   /** The strongest Python isolation this machine grants, found once by trying each in turn. */
-  pythonIsolation(): Promise<PythonIsolation> {
-    this.isolation ??= probeIsolation(this.options.pythonPath);
-    return this.isolation;
+  async pythonIsolation(): Promise<PythonIsolation> {
+    return (await this.pythonSetup()).isolation;
+  }
+
+  private pythonSetup(): Promise<PythonSetup> {
+    this.python ??= probePython(this.options.pythonPath, this.options.pythonSandbox, this.forced);
+    return this.python;
   }
 }
 
-async function probeIsolation(python: string): Promise<PythonIsolation> {
-  const candidates: PythonIsolation[] =
-    process.getuid?.() === 0 ? ['netns+nobody', 'userns+netns'] : ['userns+netns'];
-  for (const level of candidates) {
-    const [cmd, argv] = pythonCommand(python, level, 'import socket');
-    if (await succeeds(cmd, argv)) return level;
+const LEVELS: Array<[ConfinementMode, PythonIsolation]> = [
+  ['root', 'namespaces+nobody'],
+  ['userns', 'userns'],
+];
+
+async function probePython(
+  pythonPath: string,
+  sandbox: 'confined' | 'unconfined',
+  forced?: PythonIsolation,
+): Promise<PythonSetup> {
+  let plan: MountPlan | undefined;
+  let problem: string | undefined;
+  try {
+    plan = await planMounts(pythonPath);
+  } catch (e) {
+    problem = (e as Error).message;
   }
-  return 'audit-hook-only';
+  const unconfined = (): PythonSetup => ({
+    isolation: 'unconfined',
+    confinement: { mode: 'unconfined', python: plan?.python ?? pythonPath },
+    problem,
+  });
+  if (forced === 'unconfined') return unconfined();
+  if (plan) {
+    const candidates = LEVELS.filter(([mode, level]) =>
+      forced ? level === forced : mode === 'userns' || process.getuid?.() === 0,
+    );
+    const failures: string[] = [];
+    for (const [mode, isolation] of candidates) {
+      const why = await confinementWorks(mode, plan);
+      if (!why) return { isolation, confinement: { mode, plan } };
+      failures.push(`${isolation}: ${why}`);
+    }
+    problem = failures.join('; ') || 'no namespace level applies';
+  }
+  return sandbox === 'unconfined' ? unconfined() : { isolation: 'unavailable', problem };
 }
 
-function succeeds(cmd: string, argv: string[]): Promise<boolean> {
+/** Runs a probe program confined; undefined when it worked, else what went wrong. */
+async function confinementWorks(mode: ConfinementMode, plan: MountPlan): Promise<string | undefined> {
+  const root = await mkdtemp(join(tmpdir(), 'engram-probe-'));
+  const probe =
+    'import os, socket, _json, math\n' +
+    'assert not os.path.exists("/etc/passwd") and not os.path.exists("/proc/self"), "host files visible"\n' +
+    'open("/tmp/probe", "w").write("ok")\n' +
+    'print("confined", os.getuid())';
+  try {
+    const [cmd, argv] = confinedCommand(mode, plan, root, 1024 * 1024, probe);
+    const r = await runOnce(cmd, argv);
+    return r.code === 0 && /^confined \d+/.test(r.out)
+      ? undefined
+      : (r.err || r.out).trim().split('\n').pop() || `exit ${r.code}`;
+  } finally {
+    await rmdir(root).catch(() => undefined);
+  }
+}
+
+function runOnce(cmd: string, argv: string[]): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, argv, { stdio: 'ignore', timeout: 5_000, cwd: '/' });
-    child.on('error', () => resolve(false));
-    child.on('close', (code) => resolve(code === 0));
+    const child = spawn(cmd, argv, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 10_000,
+      cwd: '/',
+      env: { PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8' },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('error', (e) => resolve({ code: -1, out, err: e.message }));
+    child.on('close', (code) => resolve({ code, out, err }));
   });
 }
 

@@ -70,9 +70,15 @@ export interface SandboxResult {
 
 /** What isolates Python tools on this machine, found by probing once (see `ToolSandbox.warmup`). */
 export type PythonIsolation =
-  /** root: a fresh network namespace, and the process runs as nobody (65534). */
-  | 'netns+nobody'
-  /** not root: an unprivileged user namespace with a fresh network namespace. */
-  | 'userns+netns'
-  /** no namespaces available: only the in-process audit hook blocks sockets. */
-  | 'audit-hook-only';
+  /**
+   * The server is root: new mount, network, PID, IPC and UTS namespaces, a private read-only
+   * root holding only the interpreter and its libraries, a private /tmp, user nobody (65534),
+   * no capabilities.
+   */
+  | 'namespaces+nobody'
+  /** Not root: the same inside an unprivileged user namespace (the tool is its root, with no capabilities). */
+  | 'userns'
+  /** Explicitly allowed (`pythonSandbox: 'unconfined'`): rlimits and the audit hook only, no OS boundary. */
+  | 'unconfined'
+  /** No confinement works here and unconfined runs were not allowed: Python tools are refused. */
+  | 'unavailable';
