@@ -73,6 +73,21 @@ export class ErrorFilter implements ExceptionFilter {
         { detail: (error as Error).message, code: codeForStatus(fastifyStatus), trace_id: traceId },
       ];
     }
+    const pgCode = error instanceof QueryFailedError ? (error as { code?: string }).code : undefined;
+    if (pgCode?.startsWith('22')) {
+      // A data exception (a value Postgres cannot store: out of range, bad encoding...) is
+      // caused by the request; validation should have caught it, so it is logged as a gap.
+      this.logger.warn({ err: error, trace_id: traceId }, 'a value reached the database unvalidated');
+      const reason = String((error as Error).message).slice(0, 200);
+      return [
+        HttpStatus.UNPROCESSABLE_ENTITY,
+        {
+          detail: `Invalid request: a value cannot be stored (${reason})`,
+          code: 'invalid_input',
+          trace_id: traceId,
+        },
+      ];
+    }
     if (error instanceof QueryFailedError && (error as { code?: string }).code === '23505') {
       return [
         HttpStatus.CONFLICT,

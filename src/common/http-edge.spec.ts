@@ -31,5 +31,11 @@ describe('input checks', () => {
     for (let i = 0; i < 100_000; i++) deep = [deep];
     expect(inspectValue(deep)).toMatchObject({ status: 400 });
     expect(inspectValue({ fine: [1, 'two', { three: null }] })).toBeUndefined();
+    expect(inspectValue(JSON.parse('{"a":{"__proto__":{"admin":true}}}'))).toMatchObject({
+      path: 'a.__proto__',
+      status: 400,
+    });
+    expect(inspectValue(JSON.parse('{"constructor":{"prototype":{}}}'))).toMatchObject({ status: 400 });
+    expect(inspectValue({ constructor: 'a plain field' })).toBeUndefined();
   });
 });

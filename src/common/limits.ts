@@ -3,6 +3,9 @@
  * Each is documented in the README and named in the 422 that enforces it.
  */
 
+/** Largest value of a Postgres `integer` column; integer fields that reach one are capped here. */
+export const INT32_MAX = 2_147_483_647;
+
 /** Characters of text one send (`messages` or `input`) may carry, all parts together. */
 export const MAX_MESSAGE_CHARS = 2_000_000;
 

@@ -1,3 +1,4 @@
+import { INT32_MAX } from '../../common/limits';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
@@ -90,11 +91,12 @@ class AgentFieldsDto {
   @IsString({ each: true })
   identity_ids?: string[] | null;
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(10_000_000) context_window_limit?: number | null;
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) max_tokens?: number | null;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(INT32_MAX) max_tokens?: number | null;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() message_buffer_autoclear?: boolean | null;
   @ApiPropertyOptional() @IsOptional() @IsString() timezone?: string | null;
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) max_files_open?: number | null;
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) per_file_view_window_char_limit?: number | null;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(INT32_MAX) max_files_open?: number | null;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(INT32_MAX) per_file_view_window_char_limit?:
+    number | null;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() hidden?: boolean | null;
   @ApiPropertyOptional() @IsOptional() @IsString() project_id?: string | null;
   @ApiPropertyOptional() @IsOptional() @IsString() template_id?: string | null;
@@ -131,9 +133,9 @@ export class CreateAgentDto extends AgentFieldsDto {
   @ApiPropertyOptional() @IsOptional() @IsBoolean() include_default_source?: boolean;
   @ApiPropertyOptional() @IsOptional() @IsArray() @IsObject({ each: true }) initial_message_sequence?:
     Record<string, unknown>[] | null;
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) embedding_chunk_size?: number | null;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(INT32_MAX) embedding_chunk_size?: number | null;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() enable_reasoner?: boolean | null;
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) max_reasoning_tokens?: number | null;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(INT32_MAX) max_reasoning_tokens?: number | null;
   @ApiPropertyOptional() @IsOptional() @IsObject() memory_variables?: Record<string, string> | null;
   @ApiPropertyOptional() @IsOptional() @IsString() project?: string | null;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() template?: boolean;
@@ -148,7 +150,7 @@ export class UpdateAgentDto extends AgentFieldsDto {
   @IsString({ each: true })
   message_ids?: string[] | null;
   @ApiPropertyOptional() @IsOptional() @IsString() last_run_completion?: string | null;
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) last_run_duration_ms?: number | null;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(INT32_MAX) last_run_duration_ms?: number | null;
   @ApiPropertyOptional() @IsOptional() @IsString() last_stop_reason?: string | null;
 }
 

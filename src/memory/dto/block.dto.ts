@@ -13,6 +13,7 @@ import {
   Min,
   MaxLength,
 } from 'class-validator';
+import { INT32_MAX } from '../../common/limits';
 import { PageQueryDto } from '../../common/pagination';
 import { toArray, toBool, toInt } from '../../common/query-transforms';
 import { BlockEntity } from '../block.entity';
@@ -88,12 +89,26 @@ export class ListBlocksQueryDto extends PageQueryDto {
   @ApiPropertyOptional() @IsOptional() @IsString() label_search?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() value_search?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() description_search?: string;
-  @ApiPropertyOptional() @IsOptional() @Transform(toInt) @IsInt() connected_to_agents_count_gt?: number;
-  @ApiPropertyOptional() @IsOptional() @Transform(toInt) @IsInt() connected_to_agents_count_lt?: number;
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(INT32_MAX)
+  connected_to_agents_count_gt?: number;
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(INT32_MAX)
+  connected_to_agents_count_lt?: number;
   @ApiPropertyOptional({ type: [Number] })
   @IsOptional()
   @Transform(({ value }) => toArray({ value })?.map(Number))
   @IsInt({ each: true })
+  @Min(0, { each: true })
+  @Max(INT32_MAX, { each: true })
   connected_to_agents_count_eq?: number[];
   @ApiPropertyOptional() @IsOptional() @IsString() identity_id?: string;
   @ApiPropertyOptional({ type: [String] })
