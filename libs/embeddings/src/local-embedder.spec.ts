@@ -58,4 +58,27 @@ describe('LocalEmbedder', () => {
     const perSecond = texts.length / ((performance.now() - t0) / 1000);
     expect(perSecond).toBeGreaterThan(1000);
   });
+
+  it('embeds long texts in slices: same vector as embedOne, the event loop never held for long', async () => {
+    const long = 'ΟΔΥΣΣΕΥΣ the résumé of a café, '.repeat(8_000) + 'x'.repeat(300_000);
+    const longestGap = async (work: () => Promise<unknown>) => {
+      let last = performance.now();
+      let gap = 0;
+      const timer = setInterval(() => {
+        const now = performance.now();
+        gap = Math.max(gap, now - last);
+        last = now;
+      }, 1);
+      await work();
+      clearInterval(timer);
+      return gap;
+    };
+    // The machine's own noise (a loaded CI box delays timers too), measured first.
+    const idle = await longestGap(() => new Promise((r) => setTimeout(r, 300)));
+    let vector: number[] = [];
+    const busy = await longestGap(async () => ([vector] = await embedder.embed([long])));
+    expect(vector).toEqual(embedder.embedOne(long));
+    // One slice is 8 ms of work; embedding the whole text at once takes well over 100 ms.
+    expect(busy).toBeLessThan(50 + idle);
+  });
 });

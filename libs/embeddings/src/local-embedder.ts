@@ -35,30 +35,93 @@ export class LocalEmbedder implements EmbeddingClient {
   readonly handle = LOCAL_EMBEDDING_HANDLE;
   readonly dimensions = LOCAL_EMBEDDING_DIM;
 
+  /**
+   * Embeds on the event loop in slices of at most `SLICE_MS`, giving it back in between, so a
+   * long text (a 1 MB message takes a few hundred ms) never holds other requests up.
+   */
   async embed(texts: string[]): Promise<number[][]> {
-    return texts.map((t) => this.embedOne(t));
+    const out: number[][] = [];
+    let sliceStart = performance.now();
+    for (const text of texts) {
+      const work = vectorOf(text, this.dimensions);
+      for (let step = work.next(); ; step = work.next()) {
+        if (step.done) {
+          out.push(step.value);
+          break;
+        }
+        if (performance.now() - sliceStart > SLICE_MS) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          sliceStart = performance.now();
+        }
+      }
+    }
+    return out;
   }
 
-  /** Synchronous form of `embed` for a single text. */
+  /** Synchronous form of `embed` for a single text (same vector; does not yield). */
   embedOne(text: string): number[] {
-    const words = tokenize(text);
-    const out = new Float64Array(this.dimensions);
-    if (words.length === 0) {
-      addFeature(out, fmix(SEED.empty), 1);
-    } else {
-      const wordHashes = words.map((w) => hashString(w, SEED.word));
-      addGroup(out, countFeatures(wordHashes), GROUP_WEIGHT.word);
-      const pairs: number[] = [];
-      for (let i = 1; i < wordHashes.length; i++)
-        pairs.push(fmix(Math.imul(wordHashes[i - 1], 31) ^ wordHashes[i] ^ SEED.pair));
-      if (pairs.length > 0) addGroup(out, countFeatures(pairs), GROUP_WEIGHT.pair);
-      addGroup(out, charGrams(words), GROUP_WEIGHT.chars);
-    }
-    let norm = 0;
-    for (let i = 0; i < out.length; i++) norm += out[i] * out[i];
-    norm = Math.sqrt(norm) || 1;
-    return Array.from(out, (v) => v / norm);
+    const work = vectorOf(text, this.dimensions);
+    for (let step = work.next(); ; step = work.next()) if (step.done) return step.value;
   }
+}
+
+/** Longest piece of work between two chances to yield. */
+const SLICE_MS = 8;
+/** Texts are tokenized in pieces of about this many characters, cut before an ASCII space. */
+const CHUNK_CHARS = 16_384;
+/** Words between yield points (a long word also yields inside its character n-grams). */
+const YIELD_EVERY = 256;
+
+/**
+ * The vector of one text, as a generator that yields now and then so callers can pause it.
+ * Tokenizing piece by piece gives the same words as tokenizing the whole text (pieces end
+ * before a space, which NFKD, lowercasing and the word split all treat as a boundary), and
+ * features are counted in the same order, so the vector is the same to the last bit.
+ */
+function* vectorOf(text: string, dimensions: number): Generator<void, number[]> {
+  const wordCounts = new Map<number, number>();
+  const pairCounts = new Map<number, number>();
+  const gramCounts = new Map<number, number>();
+  let previous: number | undefined;
+  let words = 0;
+  for (const piece of pieces(text)) {
+    for (const word of tokenize(piece)) {
+      const h = hashString(word, SEED.word);
+      wordCounts.set(h, (wordCounts.get(h) ?? 0) + 1);
+      if (previous !== undefined) {
+        const pair = fmix(Math.imul(previous, 31) ^ h ^ SEED.pair);
+        pairCounts.set(pair, (pairCounts.get(pair) ?? 0) + 1);
+      }
+      previous = h;
+      yield* charGrams(word, gramCounts);
+      if (++words % YIELD_EVERY === 0) yield;
+    }
+    yield;
+  }
+  const out = new Float64Array(dimensions);
+  if (wordCounts.size === 0) {
+    addFeature(out, fmix(SEED.empty), 1);
+  } else {
+    addGroup(out, wordCounts, GROUP_WEIGHT.word);
+    if (pairCounts.size > 0) addGroup(out, pairCounts, GROUP_WEIGHT.pair);
+    addGroup(out, gramCounts, GROUP_WEIGHT.chars);
+  }
+  let norm = 0;
+  for (let i = 0; i < out.length; i++) norm += out[i] * out[i];
+  norm = Math.sqrt(norm) || 1;
+  return Array.from(out, (v) => v / norm);
+}
+
+/** `text` in pieces of about `CHUNK_CHARS`, each cut just before an ASCII space when there is one. */
+function* pieces(text: string): Generator<string> {
+  let start = 0;
+  while (text.length - start > CHUNK_CHARS) {
+    const cut = text.indexOf(' ', start + CHUNK_CHARS);
+    if (cut < 0) break;
+    yield text.slice(start, cut);
+    start = cut;
+  }
+  yield text.slice(start);
 }
 
 /** Lowercase, fold accents (é → e), split on anything that is not a letter or a digit. */
@@ -89,30 +152,24 @@ function fmix(h: number): number {
   return h >>> 0;
 }
 
-function countFeatures(hashes: number[]): Map<number, number> {
-  const counts = new Map<number, number>();
-  for (const h of hashes) counts.set(h, (counts.get(h) ?? 0) + 1);
-  return counts;
-}
-
-/** Character n-grams of `<word>`, hashed as they are scanned (no substrings are built). */
-function charGrams(words: string[]): Map<number, number> {
-  const counts = new Map<number, number>();
-  for (const word of words) {
-    const s = `<${word}>`;
-    for (let start = 0; start + MIN_GRAM <= s.length; start++) {
-      let h = (0x811c9dc5 ^ SEED.chars) >>> 0;
-      const end = Math.min(s.length, start + MAX_GRAM);
-      for (let i = start; i < end; i++) {
-        h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
-        if (i - start + 1 >= MIN_GRAM) {
-          const f = fmix(h ^ (i - start + 1));
-          counts.set(f, (counts.get(f) ?? 0) + 1);
-        }
+/**
+ * Character n-grams of `<word>`, hashed as they are scanned (no substrings are built) and
+ * counted into `counts`; yields every so often (a single huge word is a lot of grams).
+ */
+function* charGrams(word: string, counts: Map<number, number>): Generator<void> {
+  const s = `<${word}>`;
+  for (let start = 0; start + MIN_GRAM <= s.length; start++) {
+    let h = (0x811c9dc5 ^ SEED.chars) >>> 0;
+    const end = Math.min(s.length, start + MAX_GRAM);
+    for (let i = start; i < end; i++) {
+      h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+      if (i - start + 1 >= MIN_GRAM) {
+        const f = fmix(h ^ (i - start + 1));
+        counts.set(f, (counts.get(f) ?? 0) + 1);
       }
     }
+    if (start % 256 === 255) yield;
   }
-  return counts;
 }
 
 /** Adds one group of features, damped (1 + ln tf) and scaled so the group's norm is `weight`. */
