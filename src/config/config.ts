@@ -8,6 +8,8 @@ const boolish = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
   .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
 
+const httpUrl = z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http:// or https:// URL');
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -35,6 +37,15 @@ const envSchema = z.object({
     .string()
     .min(16, 'must be at least 16 characters (64 hex chars recommended)')
     .optional(),
+  ENGRAM_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(25_000),
+  ENGRAM_METRICS_ENABLED: boolish.default(true),
+  ENGRAM_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  ENGRAM_METRICS_HOST: z.string().min(1).optional(),
+  ENGRAM_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl.optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  OTEL_SDK_DISABLED: boolish.optional(),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -57,6 +68,18 @@ export interface AppConfig {
   tools: { timeoutMs: number; memoryMb: number };
   /** Key material for secrets at rest (see common/secrets.ts); absent: a key file in dataDir. */
   secretsKey?: string;
+  /** How long the api drains in-flight requests after SIGTERM before it cuts what is left. */
+  shutdownGraceMs: number;
+  metrics: {
+    enabled: boolean;
+    /** A separate listener for `/metrics`; unset: the api serves it on its own port, the worker on 9464. */
+    port?: number;
+    host: string;
+    /** When set, `/metrics` wants `Authorization: Bearer <token>`. */
+    token?: string;
+  };
+  /** OpenTelemetry traces; `endpoint` is the OTLP/HTTP traces URL, absent when tracing is off. */
+  tracing: { endpoint?: string; serviceName?: string };
   /** The raw, validated environment for libraries that take an env object (LLM providers...). */
   rawEnv: Record<string, string | undefined>;
 }
@@ -86,6 +109,25 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisPrefix: e.ENGRAM_REDIS_PREFIX,
     tools: { timeoutMs: e.ENGRAM_TOOL_TIMEOUT_MS, memoryMb: e.ENGRAM_TOOL_MEMORY_MB },
     secretsKey: e.ENGRAM_SECRETS_KEY,
+    shutdownGraceMs: e.ENGRAM_SHUTDOWN_GRACE_MS,
+    metrics: {
+      enabled: e.ENGRAM_METRICS_ENABLED,
+      port: e.ENGRAM_METRICS_PORT,
+      host: e.ENGRAM_METRICS_HOST ?? e.HOST,
+      token: e.ENGRAM_METRICS_TOKEN,
+    },
+    tracing: { endpoint: tracesEndpoint(e), serviceName: e.OTEL_SERVICE_NAME },
     rawEnv: env,
   };
+}
+
+/**
+ * The OTLP/HTTP traces URL, as the OpenTelemetry spec reads the standard variables: the
+ * signal-specific one is used as given, the general one gets `/v1/traces` appended.
+ */
+function tracesEndpoint(e: z.output<typeof envSchema>): string | undefined {
+  if (e.OTEL_SDK_DISABLED) return undefined;
+  if (e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  if (e.OTEL_EXPORTER_OTLP_ENDPOINT) return `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`;
+  return undefined;
 }
