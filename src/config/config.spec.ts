@@ -24,9 +24,45 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
     [{ ENGRAM_REDIS_PREFIX: 'has space' }, /ENGRAM_REDIS_PREFIX/],
     [{ ENGRAM_MIGRATE_ON_START: 'maybe' }, /ENGRAM_MIGRATE_ON_START/],
+    [{ ENGRAM_SHUTDOWN_GRACE_MS: '-1' }, /ENGRAM_SHUTDOWN_GRACE_MS/],
+    [{ ENGRAM_METRICS_PORT: '99999' }, /ENGRAM_METRICS_PORT/],
+    [{ ENGRAM_METRICS_TOKEN: 'short' }, /ENGRAM_METRICS_TOKEN: must be at least 16 characters/],
+    [{ ENGRAM_METRICS_ENABLED: 'perhaps' }, /ENGRAM_METRICS_ENABLED/],
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, /OTEL_EXPORTER_OTLP_ENDPOINT: must be an http/],
   ])('refuses %j naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('reads metrics, tracing and shutdown settings', () => {
+    const defaults = loadConfig({});
+    expect(defaults.shutdownGraceMs).toBe(25_000);
+    expect(defaults.metrics).toEqual({ enabled: true, port: undefined, host: '127.0.0.1', token: undefined });
+    expect(defaults.tracing).toEqual({ endpoint: undefined, serviceName: undefined });
+
+    const c = loadConfig({
+      HOST: '0.0.0.0',
+      ENGRAM_METRICS_ENABLED: 'false',
+      ENGRAM_METRICS_PORT: '9464',
+      ENGRAM_METRICS_TOKEN: 'a-long-enough-token',
+      ENGRAM_SHUTDOWN_GRACE_MS: '5000',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/',
+      OTEL_SERVICE_NAME: 'engram-eu',
+    });
+    expect(c.metrics).toEqual({ enabled: false, port: 9464, host: '0.0.0.0', token: 'a-long-enough-token' });
+    expect(c.shutdownGraceMs).toBe(5_000);
+    // The general endpoint gets the signal path; the traces-only one is used as given; the SDK switch wins.
+    expect(c.tracing).toEqual({ endpoint: 'http://collector:4318/v1/traces', serviceName: 'engram-eu' });
+    expect(
+      loadConfig({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example/api/spans',
+      }).tracing.endpoint,
+    ).toBe('https://traces.example/api/spans');
+    expect(
+      loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' }).tracing
+        .endpoint,
+    ).toBeUndefined();
   });
 
   it('treats empty strings as unset', () => {
