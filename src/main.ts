@@ -1,3 +1,6 @@
 import { configOrExit, startApi } from './bootstrap';
 
-void startApi(configOrExit());
+startApi(configOrExit()).catch((err: unknown) => {
+  console.error((err as Error)?.stack ?? String(err));
+  process.exit(1);
+});

@@ -9,6 +9,7 @@ import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { startTestApp } from '../support/app';
 import { BuiltCli } from '../support/cli';
 import { FakeOpenAiServer } from '../support/fake-openai';
+import { OtlpReceiver } from '../support/otlp-receiver';
 
 const embedded = !process.env.DATABASE_URL;
 
@@ -76,7 +77,7 @@ describe('shutdown (e2e)', () => {
     beforeEach(() => fake.reset());
 
     /** Starts the API from the build; resolves once it answers, with a way to await its exit. */
-    async function startApi(graceMs: number) {
+    async function startApi(graceMs: number, extraEnv: Record<string, string> = {}) {
       const port = await freePort();
       const child = cli.spawn(['api', '--port', String(port)], {
         DATABASE_URL: process.env.DATABASE_URL,
@@ -86,6 +87,7 @@ describe('shutdown (e2e)', () => {
         ENGRAM_SHUTDOWN_GRACE_MS: String(graceMs),
         OPENAI_API_KEY: 'sk-test',
         OPENAI_BASE_URL: fake.baseUrl,
+        ...extraEnv,
         LOG_LEVEL: 'info',
         NODE_ENV: 'production',
       });
@@ -140,7 +142,14 @@ describe('shutdown (e2e)', () => {
     }
 
     it('stops accepting connections, lets the running message finish, exits 0 and keeps every message', async () => {
-      const api = await startApi(20_000);
+      // Traced too: the built process exports its spans, and its log lines carry the trace id.
+      const receiver = await OtlpReceiver.start();
+      const api = await startApi(20_000, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint }).catch(
+        async (err) => {
+          await receiver.close();
+          throw err;
+        },
+      );
       const agentId = await newAgent(api.base);
       fake.enqueue({ content: 'Finished after the signal.', delayMs: 2_000 });
       const sending = fetch(`${api.base}/v1/agents/${agentId}/messages`, {
@@ -156,6 +165,8 @@ describe('shutdown (e2e)', () => {
 
       const res = await sending;
       expect(res.status).toBe(200);
+      const traceId = res.headers.get('x-request-id')!;
+      expect(traceId).toMatch(/^[0-9a-f]{32}$/);
       const body = (await res.json()) as { messages: { message_type: string; content?: string }[] };
       expect(
         body.messages.filter((m) => m.message_type === 'assistant_message').map((m) => m.content),
@@ -165,6 +176,18 @@ describe('shutdown (e2e)', () => {
       expect(exit.code).toBe(0);
       expect(exit.at - signalled).toBeLessThan(20_000);
       expect(api.output()).toContain('SIGTERM: shutting down');
+      await receiver.close();
+      const requestLog = api
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l))
+        .find((l) => l.msg === 'request completed' && l.req?.url?.endsWith('/messages'));
+      expect(requestLog).toMatchObject({ trace_id: traceId, req: { id: traceId } });
+      const spans = receiver.spans.filter((sp) => sp.traceId === traceId);
+      expect(spans.map((sp) => sp.name)).toEqual(
+        expect.arrayContaining(['POST /v1/agents/:agent_id/messages', 'chat gpt-4o-mini']),
+      );
 
       const stored = await storedMessages(agentId);
       const texts = stored.map((m) => `${m.role}: ${m.text}`).join('\n');
