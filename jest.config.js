@@ -16,7 +16,7 @@ const moduleNameMapper = {
   '^@engram/(agent-runtime|llm|embeddings|sandbox)/(.*)$': '<rootDir>/libs/$1/src/$2',
 };
 // A few dependencies ship ES modules only (Node 20 can require them; Jest cannot): compile those too.
-const esmOnly = ['content-disposition'];
+const esmOnly = ['content-disposition', 'jose'];
 const common = {
   transform: { '^.+\\.(t|j)s$': swc },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],

@@ -1,9 +1,11 @@
+import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
+import { API_PREFIX } from './auth/route-table';
 import { AppConfig, loadConfig } from './config/config';
 import { VERSION as version } from './common/version';
 
@@ -24,8 +26,31 @@ export async function createApp(config: AppConfig = loadConfig()): Promise<NestF
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));
-  app.setGlobalPrefix('v1');
-  app.enableCors({ origin: true, credentials: true });
+  app.setGlobalPrefix(API_PREFIX);
+  // Security headers. The CSP allows what the Swagger UI at /docs needs and nothing else.
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
+      },
+    },
+  });
+  // Browsers may call from ENGRAM_CORS_ORIGINS (Letta's --cors); '*' (the default) reflects any
+  // origin. Credentials travel in the Authorization header, never in cookies.
+  app.enableCors({
+    origin: config.corsOrigins === '*' ? true : config.corsOrigins,
+    credentials: true,
+    exposedHeaders: [
+      'x-request-id',
+      'Retry-After',
+      'X-RateLimit-Limit',
+      'X-RateLimit-Remaining',
+      'X-RateLimit-Reset',
+    ],
+  });
   app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onSend', async (request, reply) => {
