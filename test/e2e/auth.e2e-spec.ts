@@ -53,6 +53,7 @@ describe('auth: credentials, roles and the user_id header (e2e)', () => {
       const res = await anon.request('GET', '/v1/agents', undefined, headers as Record<string, string>);
       expect(res.status).toBe(401);
       expect(res.body).toMatchObject({ code: 'unauthorized', detail: expect.any(String) });
+      expect(res.headers.get('www-authenticate')).toBe('Bearer');
     });
 
     it('a revoked key (and it is gone from the list)', async () => {
