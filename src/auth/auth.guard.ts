@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { ACCESS_POLICY, AccessPolicy } from '../common/auth/access.decorator';
 import { AuthPrincipal, IS_PUBLIC } from '../common/auth/principal';
 import { ForbiddenError } from '../common/errors';
-import { CredentialsService } from './credentials.service';
+import { credentialInput, CredentialsService } from './credentials.service';
 import { RateLimitGuard } from './rate-limit.guard';
 
 type Request = FastifyRequest & { principal?: AuthPrincipal; params?: Record<string, string | undefined> };
@@ -26,10 +26,7 @@ export class AuthGuard implements CanActivate {
     if (context.getType() !== 'http') return true;
     const request = context.switchToHttp().getRequest<Request>();
     const targets = [context.getHandler(), context.getClass()];
-    const input = {
-      authorization: request.headers.authorization,
-      userId: request.headers['user_id'] ?? request.headers['user-id'],
-    };
+    const input = credentialInput(request.headers);
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) {
       // A public route needs no principal; with auth off it still gets one when it can (as before).
       if (!this.credentials.required)

@@ -1,4 +1,4 @@
-import { Inject, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
+import { Global, Inject, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -24,8 +24,10 @@ import { WsConnectionLimiter } from './ws-connection-limiter';
 /**
  * Authentication and authorization of the API process: the global guard, credentials (admin
  * key, API keys, JWTs, client-side access tokens), roles, rate limits and WebSocket connection
- * caps. `CredentialsService` and `WsConnectionLimiter` are exported for the WebSocket gateway.
+ * caps. Global, so the WebSocket gateway (API process only, like this module) can inject
+ * `CredentialsService` and `WsConnectionLimiter`.
  */
+@Global()
 @Module({
   imports: [
     TypeOrmModule.forFeature([ApiKeyEntity, AccessTokenEntity]),

@@ -23,6 +23,21 @@ export interface CredentialInput {
   userId?: string | string[];
 }
 
+type Headers = Record<string, string | string[] | undefined>;
+
+/**
+ * The credential input of an HTTP request or a WebSocket upgrade: its Authorization and
+ * `user_id` headers, plus `?token=` for WebSocket clients (browsers cannot set headers there).
+ */
+export function credentialInput(headers: Headers, token?: string | null): CredentialInput {
+  return { authorization: headers.authorization, userId: headers['user_id'] ?? headers['user-id'], token };
+}
+
+/** What per-credential counters (rate limits, WebSocket slots) count against. */
+export function credentialKey(p: AuthPrincipal): string {
+  return p.credential.kind === 'none' ? `user:${p.userId}` : p.credential.id;
+}
+
 /** What a route or message needs of the principal (see `authorize`). */
 export interface AccessRequest {
   method: string;

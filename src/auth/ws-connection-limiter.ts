@@ -4,6 +4,7 @@ import type { AuthPrincipal } from '../common/auth/principal';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { AuthRedis } from './auth-redis';
+import { credentialKey } from './credentials.service';
 
 /** A held connection slot; `release()` when the socket closes (idempotent). */
 export interface WsLease {
@@ -52,7 +53,7 @@ export class WsConnectionLimiter implements OnModuleDestroy {
 
   /** A slot for one more connection of this credential, or null at the cap. */
   async acquire(p: AuthPrincipal): Promise<WsLease | null> {
-    const key = `${this.redis.prefix}:ws:conn:${p.credential.kind === 'none' ? `user:${p.userId}` : p.credential.id}`;
+    const key = `${this.redis.prefix}:ws:conn:${credentialKey(p)}`;
     const slot = randomUUID();
     const client = this.redis.commands();
     if (client) {
@@ -92,8 +93,7 @@ export class WsConnectionLimiter implements OnModuleDestroy {
 
   /** Connections this process holds for a credential key (for tests and metrics). */
   heldBy(p: AuthPrincipal): number {
-    const id = p.credential.kind === 'none' ? `user:${p.userId}` : p.credential.id;
-    return this.held.get(`${this.redis.prefix}:ws:conn:${id}`)?.size ?? 0;
+    return this.held.get(`${this.redis.prefix}:ws:conn:${credentialKey(p)}`)?.size ?? 0;
   }
 
   private startRenewing(): void {
