@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { AccessPolicy } from '../common/auth/access.decorator';
 import { AgentAccess, AuthPrincipal, Principal, ROLES, Role, roleRank } from '../common/auth/principal';
@@ -58,13 +58,12 @@ export interface AccessRequest {
  */
 @Injectable()
 export class CredentialsService implements OnModuleInit {
-  private readonly logger = new Logger(CredentialsService.name);
   private readonly jwt?: JwtVerifier;
   private readonly adminKey?: string;
   readonly required: boolean;
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_CONFIG) config: AppConfig,
     private readonly organizations: OrganizationsService,
     private readonly apiKeys: ApiKeysService,
     private readonly accessTokens: AccessTokensService,
