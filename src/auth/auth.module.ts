@@ -61,7 +61,7 @@ export class AuthModule implements OnApplicationBootstrap {
 
   /** Default-deny, checked once: every route declares `@Access(...)` or `@Public()`. */
   onApplicationBootstrap(): void {
-    const open = this.routes.list().filter((r) => !r.policy && !r.isPublic);
+    const open = this.routes.undeclared();
     if (open.length)
       throw new Error(
         `Routes without @Access(...) or @Public(): ${open.map((r) => `${r.method} ${r.path} (${r.controller}.${r.handler})`).join(', ')}`,

@@ -63,6 +63,11 @@ export class RouteTable {
     }
     return routes;
   }
+
+  /** Routes that declare neither `@Access(...)` nor `@Public()`: default-deny refuses to boot with any. */
+  undeclared(): RouteInfo[] {
+    return this.list().filter((r) => !r.policy && !r.isPublic);
+  }
 }
 
 function paths(p: string | string[] | undefined): string[] {
