@@ -2,7 +2,6 @@ import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@ne
 import { ApiTags } from '@nestjs/swagger';
 import { Access } from '../common/auth/access.decorator';
 import { Auth, AuthPrincipal, orgScope } from '../common/auth/principal';
-import { ForbiddenError, NotFoundError } from '../common/errors';
 import { IdPipe } from '../common/id.pipe';
 import { pageRequest } from '../common/pagination';
 import {
@@ -14,7 +13,7 @@ import {
   toOrganizationDto,
   toUserDto,
 } from './admin.dto';
-import { DEFAULT_ORG_ID, OrganizationsService } from './organizations.service';
+import { OrganizationsService } from './organizations.service';
 
 /**
  * Letta's admin routes for tenants. `admin` manages every organization; an `org_admin` sees and
@@ -42,23 +41,17 @@ export class AdminController {
     return toOrganizationDto(await this.organizations.createOrganization(body.name ?? 'organization'));
   }
 
-  /** Organization settings: an org_admin may rename its own; `privileged_tools` is admin's. */
   @Patch('orgs')
   async updateOrg(
     @Auth() p: AuthPrincipal,
     @Query('org_id', new IdPipe('org')) orgId: string,
     @Body() body: UpdateOrganizationDto,
   ) {
-    const scope = orgScope(p);
-    if (scope && scope !== orgId) throw new NotFoundError('Organization', orgId);
-    if (body.privileged_tools !== undefined && p.role !== 'admin')
-      throw new ForbiddenError('privileged_tools can only be changed by an admin');
-    return toOrganizationDto(
-      await this.organizations.updateOrganization(orgId, {
-        name: body.name,
-        privilegedTools: body.privileged_tools,
-      }),
-    );
+    const org = await this.organizations.updateOrganization(p, orgId, {
+      name: body.name,
+      privilegedTools: body.privileged_tools,
+    });
+    return toOrganizationDto(org);
   }
 
   @Access('admin')
@@ -70,24 +63,15 @@ export class AdminController {
 
   @Get('users')
   async listUsers(@Auth() p: AuthPrincipal, @Query() q: ListUsersQueryDto) {
-    const scope = orgScope(p);
-    if (scope && q.org_id && q.org_id !== scope) return [];
-    const users = await this.organizations.listUsers(
-      scope ?? q.org_id,
-      pageRequest({ ...q, after: q.after ?? q.cursor }, { order: 'asc' }),
-    );
-    return users.map(toUserDto);
+    const page = pageRequest({ ...q, after: q.after ?? q.cursor }, { order: 'asc' });
+    return (await this.organizations.listUsers(p, q.org_id, page)).map(toUserDto);
   }
 
   @Post('users')
   @HttpCode(200)
   async createUser(@Auth() p: AuthPrincipal, @Body() body: CreateUserDto) {
-    const scope = orgScope(p);
-    const orgId = body.organization_id
-      ? new IdPipe('org').transform(body.organization_id)
-      : (scope ?? DEFAULT_ORG_ID);
-    if (scope && orgId !== scope) throw new NotFoundError('Organization', orgId);
-    return toUserDto(await this.organizations.createUser(orgId, body.name));
+    const orgId = body.organization_id ? new IdPipe('org').transform(body.organization_id) : undefined;
+    return toUserDto(await this.organizations.createUser(p, orgId, body.name));
   }
 
   @Delete('users')

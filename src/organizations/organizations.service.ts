@@ -1,8 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { NotFoundError } from '../common/errors';
+import { ForbiddenError, NotFoundError } from '../common/errors';
 import { newId } from '../common/ids';
 import { PageRequest } from '../common/pagination';
-import { Principal } from '../common/auth/principal';
+import { AuthPrincipal, orgScope, Principal } from '../common/auth/principal';
 import { OrganizationEntity, UserEntity } from './organization.entity';
 import { OrganizationsRepository } from './organizations.repository';
 
@@ -61,18 +61,24 @@ export class OrganizationsService implements OnApplicationBootstrap {
     return this.repo.listOrganizations(page, onlyId);
   }
 
+  createOrganization(name: string): Promise<OrganizationEntity> {
+    return this.repo.createOrganization({ id: newId('org'), name });
+  }
+
+  /** Organization settings: an org_admin may rename its own; `privileged_tools` is admin's. */
   async updateOrganization(
+    p: AuthPrincipal,
     id: string,
     patch: { name?: string; privilegedTools?: boolean },
   ): Promise<OrganizationEntity> {
+    const scope = orgScope(p);
+    if (scope && scope !== id) throw new NotFoundError('Organization', id);
+    if (patch.privilegedTools !== undefined && p.role !== 'admin')
+      throw new ForbiddenError('privileged_tools can only be changed by an admin');
     const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
     const org = await this.repo.updateOrganization(id, defined);
     if (!org) throw new NotFoundError('Organization', id);
     return org;
-  }
-
-  createOrganization(name: string): Promise<OrganizationEntity> {
-    return this.repo.createOrganization({ id: newId('org'), name });
   }
 
   async deleteOrganization(id: string): Promise<void> {
@@ -80,15 +86,27 @@ export class OrganizationsService implements OnApplicationBootstrap {
     this.removed({ organizationId: id });
   }
 
-  /** Users of one organization, or of all (`organizationId` undefined: admin only). */
-  listUsers(organizationId: string | undefined, page: PageRequest): Promise<UserEntity[]> {
-    return this.repo.listUsers(organizationId, page);
+  /**
+   * Users the principal may see: an admin's of every organization (or of `organizationId`),
+   * anyone else's of their own organization only (another's filter gives an empty list).
+   */
+  async listUsers(
+    p: AuthPrincipal,
+    organizationId: string | undefined,
+    page: PageRequest,
+  ): Promise<UserEntity[]> {
+    const scope = orgScope(p);
+    if (scope && organizationId && organizationId !== scope) return [];
+    return this.repo.listUsers(scope ?? organizationId, page);
   }
 
-  async createUser(organizationId: string, name: string): Promise<UserEntity> {
-    if (!(await this.repo.findOrganization(organizationId)))
-      throw new NotFoundError('Organization', organizationId);
-    return this.repo.createUser({ id: newId('user'), organizationId, name });
+  /** A user in `organizationId` (default: the principal's own, or the default one for admin). */
+  async createUser(p: AuthPrincipal, organizationId: string | undefined, name: string): Promise<UserEntity> {
+    const scope = orgScope(p);
+    const orgId = organizationId ?? scope ?? DEFAULT_ORG_ID;
+    if ((scope && orgId !== scope) || !(await this.repo.findOrganization(orgId)))
+      throw new NotFoundError('Organization', orgId);
+    return this.repo.createUser({ id: newId('user'), organizationId: orgId, name });
   }
 
   /** Deletes the user; with `organizationId`, only a user of that organization (else 404). */
