@@ -9,6 +9,7 @@ import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis'
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthPrincipal } from '../common/auth/principal';
 import type { AppConfig } from '../config/config';
+import { FixedWindowThrottlerStorage } from './rate-limit.storage';
 
 type RequestWithPrincipal = FastifyRequest & { principal?: AuthPrincipal };
 
@@ -22,8 +23,8 @@ function limitFor(context: ExecutionContext, config: AppConfig): number {
 }
 
 /**
- * `@nestjs/throttler` options: one window of a minute per credential, counted in Redis (shared
- * by every replica, keys under the Redis prefix) when REDIS_URL is set, else in process.
+ * `@nestjs/throttler` options: one fixed window of a minute per credential, counted in Redis
+ * (shared by every replica, keys under the Redis prefix) when REDIS_URL is set, else in process.
  */
 export function throttlerOptions(config: AppConfig): ThrottlerModuleOptions {
   return {
@@ -33,7 +34,7 @@ export function throttlerOptions(config: AppConfig): ThrottlerModuleOptions {
           keyPrefix: `${config.redisPrefix}:ratelimit:`,
           maxRetriesPerRequest: 2,
         })
-      : undefined,
+      : new FixedWindowThrottlerStorage(),
     errorMessage: (_ctx, d) =>
       `Rate limit exceeded: ${d.limit} requests per minute for this credential; retry in ${d.timeToBlockExpire} s`,
   };
