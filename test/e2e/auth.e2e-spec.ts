@@ -320,6 +320,18 @@ describe('auth: credentials, roles and the user_id header (e2e)', () => {
         read_only: a.as.read_only,
         jwt_member: bearer(t.baseUrl, await jwt({ sub: 'alice', org_id: a.orgId })),
         jwt_read_only: bearer(t.baseUrl, await jwt({ sub: 'reader', org_id: a.orgId, role: 'read_only' })),
+        jwt_org_admin: bearer(t.baseUrl, await jwt({ sub: 'boss', org_id: a.orgId, role: 'org_admin' })),
+        jwt_admin: bearer(t.baseUrl, await jwt({ sub: 'root', org_id: a.orgId, role: 'admin' })),
+        admin_api_key: bearer(
+          t.baseUrl,
+          (
+            await bearer(t.baseUrl, ADMIN_KEY).post('/v1/admin/api-keys', {
+              name: 'admin-key',
+              organization_id: a.orgId,
+              role: 'admin',
+            })
+          ).body.key,
+        ),
         // Every access grant on the agent: still none of these routes (they are not the agent's).
         access_token: bearer(
           t.baseUrl,
@@ -344,7 +356,14 @@ describe('auth: credentials, roles and the user_id header (e2e)', () => {
         body === null
           ? { hostname: 'https://app.test', policy: [{ type: 'agent', id: agentId, access: ['read_agent'] }] }
           : body;
-      for (const [who, status] of Object.entries({ ...expected, access_token: 403 })) {
+      const derived = {
+        // The same role through another kind of credential answers the same.
+        jwt_org_admin: expected.org_admin,
+        jwt_admin: expected.admin,
+        admin_api_key: expected.admin,
+        access_token: 403,
+      };
+      for (const [who, status] of Object.entries({ ...expected, ...derived })) {
         const res = await callers[who].request(method, path, payload);
         const got = res.status >= 200 && res.status < 300 ? 200 : res.status;
         expect({ who, status: got, detail: got === status ? undefined : res.body }).toEqual({
