@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { AuthPrincipal, orgScope, roleRank } from '../common/auth/principal';
 import { ForbiddenError, InvalidInputError, NotFoundError, UnauthorizedError } from '../common/errors';
@@ -17,9 +17,12 @@ const TOUCH_EVERY_MS = 60_000;
 
 /** API keys: minted by admins and org_admins, stored hashed, revoked everywhere at once. */
 @Injectable()
-export class ApiKeysService {
+export class ApiKeysService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(ApiKeysService.name);
   private readonly touched = new LRUCache<string, number>({ max: 10_000 });
+  /** `last_used_at` writes in flight: shutdown waits for them before the pool closes. */
+  private readonly pending = new Set<Promise<void>>();
+  private closing = false;
 
   constructor(
     private readonly keys: ApiKeysRepository,
@@ -97,10 +100,17 @@ export class ApiKeysService {
   /** Records use, at most once a minute per key; failures are logged, never fail the request. */
   markUsed(organizationId: string, id: string): void {
     const now = Date.now();
-    if (now - (this.touched.get(id) ?? 0) < TOUCH_EVERY_MS) return;
+    if (this.closing || now - (this.touched.get(id) ?? 0) < TOUCH_EVERY_MS) return;
     this.touched.set(id, now);
-    this.keys
+    const write = this.keys
       .touch(organizationId, id, new Date(now))
-      .catch((err: Error) => this.logger.warn(`recording last_used_at of ${id}: ${err.message}`));
+      .catch((err: Error) => this.logger.warn(`recording last_used_at of ${id}: ${err.message}`))
+      .finally(() => this.pending.delete(write));
+    this.pending.add(write);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    await Promise.all(this.pending);
   }
 }
