@@ -18,7 +18,7 @@ const moduleNameMapper = {
 // A few dependencies ship ES modules only (Node 20 can require them; Jest cannot), or load Node
 // built-ins with a dynamic import() (Jest refuses it without --experimental-vm-modules): compile
 // those too (SWC turns import() into require()).
-const esmOnly = ['content-disposition', '@opentelemetry/otlp-exporter-base'];
+const esmOnly = ['content-disposition', 'jose', '@opentelemetry/otlp-exporter-base'];
 const common = {
   transform: { '^.+\\.(t|j)s$': swc },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],

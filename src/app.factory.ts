@@ -1,3 +1,4 @@
+import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -5,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { AppModule } from './app.module';
+import { API_PREFIX, UNPREFIXED_ROUTES } from './auth/route-table';
 import { AppConfig, loadConfig } from './config/config';
 import { VERSION as version } from './common/version';
 import { MetricsService } from './observability/metrics.service';
@@ -33,13 +35,35 @@ export async function createApp(config: AppConfig = loadConfig()): Promise<NestF
     const app = await NestFactory.create<NestFastifyApplication>(
       AppModule.forRoot(config, tracing),
       adapter,
-      {
-        bufferLogs: true,
-      },
+      { bufferLogs: true },
     );
     app.useLogger(app.get(Logger));
-    app.setGlobalPrefix('v1', { exclude: ['metrics'] });
-    app.enableCors({ origin: true, credentials: true });
+    app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED_ROUTES });
+    // Security headers. The CSP allows what the Swagger UI at /docs needs and nothing else.
+    await app.register(helmet, {
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
+        },
+      },
+    });
+    // Browsers may call from ENGRAM_CORS_ORIGINS (Letta's --cors); '*' (the default) reflects any
+    // origin. Credentials travel in the Authorization header, never in cookies.
+    app.enableCors({
+      origin: config.corsOrigins === '*' ? true : config.corsOrigins,
+      credentials: true,
+      exposedHeaders: [
+        'x-request-id',
+        'Retry-After',
+        'X-RateLimit-Limit',
+        'X-RateLimit-Remaining',
+        'X-RateLimit-Reset',
+      ],
+    });
+    // Signals are handled by the entry points (src/bootstrap.ts), which drain HTTP first.
     const fastify = app.getHttpAdapter().getInstance();
     fastify.addHook('onSend', async (request, reply) => {
       reply.header('x-request-id', request.id);

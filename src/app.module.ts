@@ -1,9 +1,9 @@
 import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { AgentsModule } from './agents/agents.module';
 import { ArchivalModule } from './archival/archival.module';
-import { PrincipalGuard } from './common/auth/principal.guard';
+import { AuthModule } from './auth/auth.module';
 import { ErrorFilter } from './common/error.filter';
 import { createValidationPipe } from './common/validation';
 import type { AppConfig } from './config/config';
@@ -40,7 +40,7 @@ function loggerModule() {
         level: config.logLevel,
         autoLogging: config.env !== 'test',
         customProps: () => ({ service: 'engram' }),
-        redact: ['req.headers.authorization', 'req.headers.cookie'],
+        redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["sec-websocket-protocol"]'],
         ...logTraceIds(),
       },
     }),
@@ -70,11 +70,11 @@ export class AppModule {
         }),
         HealthModule,
         ...DOMAIN_MODULES,
+        AuthModule,
       ],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_FILTER, useClass: ErrorFilter },
-        { provide: APP_GUARD, useClass: PrincipalGuard },
       ],
     };
   }

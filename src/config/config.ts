@@ -46,6 +46,35 @@ const envSchema = z.object({
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl.optional(),
   OTEL_SERVICE_NAME: z.string().min(1).optional(),
   OTEL_SDK_DISABLED: boolish.optional(),
+  ENGRAM_AUTH: z.enum(['auto', 'required']).default('auto'),
+  ENGRAM_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  ENGRAM_JWT_SECRET: z.string().min(32, 'must be at least 32 characters (HS256)').optional(),
+  ENGRAM_JWT_PUBLIC_KEY: z
+    .string()
+    .transform((v) => v.replace(/\\n/g, '\n'))
+    .refine((v) => /-----BEGIN (RSA |EC )?PUBLIC KEY-----/.test(v), 'must be a PEM public key')
+    .optional(),
+  ENGRAM_JWT_JWKS_URL: z
+    .string()
+    .regex(/^https?:\/\//, 'must be an http(s):// URL')
+    .optional(),
+  ENGRAM_JWT_ISSUER: z.string().min(1).optional(),
+  ENGRAM_JWT_AUDIENCE: z.string().min(1).optional(),
+  ENGRAM_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000_000).optional(),
+  ENGRAM_WS_MAX_CONNECTIONS_PER_KEY: z.coerce.number().int().min(1).max(100_000).default(10),
+  ENGRAM_CORS_ORIGINS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
+    .refine(
+      (list) => list.every((o) => o === '*' || /^https?:\/\/[^/\s]+$/.test(o)),
+      "must be '*' or a comma-separated list of origins like https://app.example.com (no path)",
+    )
+    .optional(),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -80,9 +109,35 @@ export interface AppConfig {
   };
   /** OpenTelemetry traces; `endpoint` is the OTLP/HTTP traces URL, absent when tracing is off. */
   tracing: { endpoint?: string; serviceName?: string };
+  auth: AuthConfig;
+  /** Origins browsers may call from (`ENGRAM_CORS_ORIGINS`); '*' reflects any origin. */
+  corsOrigins: string[] | '*';
   /** The raw, validated environment for libraries that take an env object (LLM providers...). */
   rawEnv: Record<string, string | undefined>;
 }
+
+export type JwtConfig =
+  | { algorithm: 'HS256'; secret: string; issuer?: string; audience?: string }
+  | { algorithm: 'RS256/ES256'; publicKey: string; issuer?: string; audience?: string }
+  | { algorithm: 'RS256/ES256'; jwksUrl: string; issuer?: string; audience?: string };
+
+export interface AuthConfig {
+  /** `off`: no credentials, requests act as the default user (or the `user_id` header). */
+  mode: 'off' | 'required';
+  /** The bootstrap key: role admin over every organization. */
+  adminKey?: string;
+  jwt?: JwtConfig;
+  /**
+   * Requests per minute per credential (0: unlimited). Unset with auth required: 600. With auth
+   * off there is no credential, so only an explicit value applies (per client address).
+   */
+  rateLimitPerMinute: number;
+  /** Open WebSocket connections per credential, across replicas when Redis is configured. */
+  wsMaxConnectionsPerKey: number;
+}
+
+/** Requests per minute per credential when auth is required and ENGRAM_RATE_LIMIT_PER_MINUTE is unset. */
+export const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
 
 export class ConfigError extends Error {}
 
@@ -95,6 +150,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid environment: ${problems.join('; ')}`);
   }
   const e = parsed.data;
+  const auth = authConfig(e);
   return {
     env: e.NODE_ENV,
     http: { host: e.HOST, port: e.PORT, bodyLimitBytes: Math.round(e.ENGRAM_BODY_LIMIT_MB * 1024 * 1024) },
@@ -117,6 +173,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       token: e.ENGRAM_METRICS_TOKEN,
     },
     tracing: { endpoint: tracesEndpoint(e), serviceName: e.OTEL_SERVICE_NAME },
+    auth,
+    corsOrigins: !e.ENGRAM_CORS_ORIGINS || e.ENGRAM_CORS_ORIGINS.includes('*') ? '*' : e.ENGRAM_CORS_ORIGINS,
     rawEnv: env,
   };
 }
@@ -130,4 +188,38 @@ function tracesEndpoint(e: z.output<typeof envSchema>): string | undefined {
   if (e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
   if (e.OTEL_EXPORTER_OTLP_ENDPOINT) return `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`;
   return undefined;
+}
+
+function authConfig(e: z.output<typeof envSchema>): AuthConfig {
+  const jwtSources = (['ENGRAM_JWT_SECRET', 'ENGRAM_JWT_PUBLIC_KEY', 'ENGRAM_JWT_JWKS_URL'] as const).filter(
+    (k) => e[k],
+  );
+  if (jwtSources.length > 1)
+    throw new ConfigError(
+      `Invalid environment: set only one of ${jwtSources.join(', ')} (the JWT key source)`,
+    );
+  const claims = { issuer: e.ENGRAM_JWT_ISSUER, audience: e.ENGRAM_JWT_AUDIENCE };
+  if (!jwtSources.length && (claims.issuer || claims.audience))
+    throw new ConfigError(
+      'Invalid environment: ENGRAM_JWT_ISSUER/ENGRAM_JWT_AUDIENCE need a key source (ENGRAM_JWT_SECRET, ENGRAM_JWT_PUBLIC_KEY or ENGRAM_JWT_JWKS_URL)',
+    );
+  const jwt: JwtConfig | undefined = e.ENGRAM_JWT_SECRET
+    ? { algorithm: 'HS256', secret: e.ENGRAM_JWT_SECRET, ...claims }
+    : e.ENGRAM_JWT_PUBLIC_KEY
+      ? { algorithm: 'RS256/ES256', publicKey: e.ENGRAM_JWT_PUBLIC_KEY, ...claims }
+      : e.ENGRAM_JWT_JWKS_URL
+        ? { algorithm: 'RS256/ES256', jwksUrl: e.ENGRAM_JWT_JWKS_URL, ...claims }
+        : undefined;
+  const required = e.ENGRAM_AUTH === 'required' || Boolean(e.ENGRAM_ADMIN_KEY);
+  if (required && !e.ENGRAM_ADMIN_KEY && !jwt)
+    throw new ConfigError(
+      'Invalid environment: ENGRAM_AUTH=required needs a credential source: set ENGRAM_ADMIN_KEY, or one of ENGRAM_JWT_SECRET, ENGRAM_JWT_PUBLIC_KEY, ENGRAM_JWT_JWKS_URL',
+    );
+  return {
+    mode: required ? 'required' : 'off',
+    adminKey: e.ENGRAM_ADMIN_KEY,
+    jwt,
+    rateLimitPerMinute: e.ENGRAM_RATE_LIMIT_PER_MINUTE ?? (required ? DEFAULT_RATE_LIMIT_PER_MINUTE : 0),
+    wsMaxConnectionsPerKey: e.ENGRAM_WS_MAX_CONNECTIONS_PER_KEY,
+  };
 }

@@ -143,7 +143,7 @@ export class AgentRunner implements OnApplicationBootstrap, OnModuleDestroy {
     controller: AbortController,
   ): Promise<RunOutcome> {
     const started = process.hrtime.bigint();
-    const current = await this.runs.status(run.id);
+    const current = await this.runs.status(p.organizationId, run.id);
     if (current !== 'created') {
       // Cancelled while it waited for the lock.
       const result = emptyResult(current === 'cancelled' ? 'cancelled' : 'error');
@@ -194,7 +194,7 @@ export class AgentRunner implements OnApplicationBootstrap, OnModuleDestroy {
             },
           },
           isCancelled: async () =>
-            controller.signal.aborted || (await this.runs.status(run.id)) === 'cancelled',
+            controller.signal.aborted || (await this.runs.status(p.organizationId, run.id)) === 'cancelled',
         },
         {
           maxSteps: req.maxSteps,

@@ -106,8 +106,6 @@ function knownVariables(): Set<string> {
   const text = readFileSync(join(ROOT, '.env.example'), 'utf8');
   return new Set([...text.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]));
 }
-/** Referenced by the manifests ahead of the auth work that reads them (issue 10); drop once it lands. */
-const AHEAD_OF_AUTH = ['ENGRAM_ADMIN_KEY', 'ENGRAM_JWT_SECRET'];
 
 const overlays = ['dev', 'prod'] as const;
 const rendered: Record<string, K8sObject[]> = {};
@@ -274,7 +272,7 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     )) {
       for (const c of podSpec(w).containers) for (const e of c.env ?? []) used.add(e.name);
     }
-    const unknown = [...used].filter((v) => !known.has(v) && !AHEAD_OF_AUTH.includes(v));
+    const unknown = [...used].filter((v) => !known.has(v));
     expect(unknown).toEqual([]);
   });
 

@@ -163,7 +163,8 @@ describe('Prometheus metrics (e2e)', () => {
   withServers('behind a bearer token on the API port', () => {
     let t: TestApp;
     beforeAll(async () => {
-      t = await startTestApp({ ENGRAM_METRICS_TOKEN: TOKEN });
+      // With API auth on too: scrapes use the metrics token, not an API credential.
+      t = await startTestApp({ ENGRAM_METRICS_TOKEN: TOKEN, ENGRAM_ADMIN_KEY: 'admin-key-0123456789abcdef' });
     });
     afterAll(() => t.close());
 
@@ -175,6 +176,7 @@ describe('Prometheus metrics (e2e)', () => {
       const ok = await scrape(`${t.baseUrl}/metrics`, { authorization: `Bearer ${TOKEN}` });
       expect(ok.status).toBe(200);
       expect(ok.text).toContain('engram_http_request_duration_seconds');
+      expect((await new Api(t.baseUrl).get('/v1/agents')).status).toBe(401);
     });
   });
 
