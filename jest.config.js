@@ -15,8 +15,10 @@ const moduleNameMapper = {
   '^@engram/(agent-runtime|llm|embeddings|sandbox)$': '<rootDir>/libs/$1/src',
   '^@engram/(agent-runtime|llm|embeddings|sandbox)/(.*)$': '<rootDir>/libs/$1/src/$2',
 };
-// A few dependencies ship ES modules only (Node 20 can require them; Jest cannot): compile those too.
-const esmOnly = ['content-disposition'];
+// A few dependencies ship ES modules only (Node 20 can require them; Jest cannot), or load Node
+// built-ins with a dynamic import() (Jest refuses it without --experimental-vm-modules): compile
+// those too (SWC turns import() into require()).
+const esmOnly = ['content-disposition', 'jose', '@opentelemetry/otlp-exporter-base'];
 const common = {
   transform: { '^.+\\.(t|j)s$': swc },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
@@ -28,7 +30,11 @@ module.exports = {
   testTimeout: 60000,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{src,libs}/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{src,libs}/**/*.spec.ts', '<rootDir>/test/deploy/**/*.spec.ts'],
+    },
     {
       ...common,
       displayName: 'e2e',

@@ -4,6 +4,7 @@
  *
  *   npm run bench:crud                      # embedded Postgres
  *   DATABASE_URL=postgres://... npm run bench:crud
+ *   ENGRAM_ADMIN_KEY=... npm run bench:crud # auth required: every request sends a member API key
  * Env: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 32).
  */
 import 'reflect-metadata';
@@ -11,6 +12,8 @@ import Fastify from 'fastify';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/app.factory';
+import { ThrottlerStorage } from '@nestjs/throttler';
+import { CredentialsService } from '../src/auth/credentials.service';
 import { loadConfig } from '../src/config/config';
 import { load, printTable } from './support';
 
@@ -29,9 +32,26 @@ async function main(): Promise<void> {
   const port = (app.getHttpServer().address() as { port: number }).port;
   const base = `http://127.0.0.1:${port}`;
 
+  // With auth required, the app's requests carry an API key (its rate limit set out of reach,
+  // so the limiter's cost is measured but never answers 429).
+  const headers: Record<string, string> = {};
+  if (config.auth.mode === 'required') {
+    const key = await fetch(`${base}/v1/admin/api-keys`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${config.auth.adminKey}` },
+      body: JSON.stringify({
+        name: 'bench',
+        organization_id: 'org-00000000-0000-4000-8000-000000000000',
+        role: 'member',
+        rate_limit_per_minute: 1_000_000_000,
+      }),
+    }).then((r) => r.json() as Promise<{ key: string }>);
+    headers.authorization = `Bearer ${key.key}`;
+  }
+
   const created = await fetch(`${base}/v1/agents`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({
       model: 'openai/gpt-4o-mini',
       memory_blocks: [{ label: 'human', value: 'bench' }],
@@ -58,7 +78,7 @@ async function main(): Promise<void> {
   const barePort = (bare.server.address() as { port: number }).port;
 
   console.log(
-    `bench/crud: ${seconds}s per case, ${connections} connections, db=${config.database.url ? 'postgres' : 'embedded PGlite'}, pool=${poolSize}`,
+    `bench/crud: ${seconds}s per case, ${connections} connections, db=${config.database.url ? 'postgres' : 'embedded PGlite'}, pool=${poolSize}, auth=${config.auth.mode === 'required' ? 'required (API key)' : 'off'}`,
   );
   const results = [];
   results.push(
@@ -69,7 +89,12 @@ async function main(): Promise<void> {
     }),
   );
   results.push(
-    await load('GET /v1/agents/:id', { url: `${base}/v1/agents/${created.id}`, seconds, connections }),
+    await load('GET /v1/agents/:id', {
+      url: `${base}/v1/agents/${created.id}`,
+      headers,
+      seconds,
+      connections,
+    }),
   );
   results.push(
     await load('POST /v1/agents', {
@@ -80,11 +105,30 @@ async function main(): Promise<void> {
         include_base_tools: false,
         memory_blocks: [{ label: 'human', value: 'x' }],
       }),
+      headers,
       seconds,
       connections,
     }),
   );
   printTable(results);
+  if (headers.authorization) {
+    // The guard's own share of a request: resolving the (cached) key, in process, no HTTP.
+    const credentials = app.get(CredentialsService);
+    const n = 20_000;
+    for (let i = 0; i < 1000; i++) await credentials.authenticate(headers);
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) await credentials.authenticate(headers);
+    const us = Number(process.hrtime.bigint() - t0) / n / 1000;
+    console.log(`auth: resolving a cached API key takes ${us.toFixed(2)} µs per request (${n} calls)`);
+    const storage = app.get<ThrottlerStorage>(ThrottlerStorage);
+    const m = 2_000;
+    const t1 = process.hrtime.bigint();
+    for (let i = 0; i < m; i++) await storage.increment('bench', 60_000, 1e9, 60_000, 'bench');
+    const rl = Number(process.hrtime.bigint() - t1) / m / 1000;
+    console.log(
+      `auth: one rate-limit count takes ${rl.toFixed(1)} µs (${config.redisUrl ? 'Redis' : 'in process'}, ${m} calls)`,
+    );
+  }
   const [baseline, get, post] = results;
   console.log(
     `ratio GET /v1/agents/:id vs bare: ${(get.requestsPerSec / baseline.requestsPerSec).toFixed(2)} (req/s), p99 ${(get.p99 / baseline.p99).toFixed(2)}x`,

@@ -1,9 +1,9 @@
 import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { AgentsModule } from './agents/agents.module';
 import { ArchivalModule } from './archival/archival.module';
-import { PrincipalGuard } from './common/auth/principal.guard';
+import { AuthModule } from './auth/auth.module';
 import { ErrorFilter } from './common/error.filter';
 import { createValidationPipe } from './common/validation';
 import type { AppConfig } from './config/config';
@@ -13,6 +13,8 @@ import { HealthModule } from './health/health.module';
 import { McpModule } from './mcp/mcp.module';
 import { MemoryModule } from './memory/memory.module';
 import { ModelsModule } from './models/models.module';
+import { ObservabilityModule } from './observability/observability.module';
+import { traceLogFields, Tracing, tracingActive } from './observability/tracing';
 import { OrganizationsModule } from './organizations/organizations.module';
 import { ToolsModule } from './tools/tools.module';
 import { RunsModule } from './runs/runs.module';
@@ -38,29 +40,41 @@ function loggerModule() {
         level: config.logLevel,
         autoLogging: config.env !== 'test',
         customProps: () => ({ service: 'engram' }),
-        redact: ['req.headers.authorization', 'req.headers.cookie'],
+        redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["sec-websocket-protocol"]'],
+        ...logTraceIds(),
       },
     }),
   });
 }
 
+/** With tracing on, every log line carries the active trace and span ids. */
+export function logTraceIds(): { mixin?: () => Record<string, string> } {
+  return tracingActive() ? { mixin: traceLogFields } : {};
+}
+
 @Module({})
 export class AppModule {
-  /** The HTTP app. `config` lets tests and benchmarks pass an explicit environment. */
-  static forRoot(config?: AppConfig): DynamicModule {
+  /** The HTTP app, for `config` (tests and benchmarks pass their own), traced when `tracing` is given. */
+  static forRoot(config: AppConfig, tracing?: Tracing): DynamicModule {
+    const metrics = config.metrics;
     return {
       module: AppModule,
       imports: [
-        config ? ConfigModule.withConfig(config) : ConfigModule,
+        ConfigModule.withConfig(config),
         loggerModule(),
         DatabaseModule,
+        ObservabilityModule.forRoot({
+          metricsRoute: metrics.enabled && metrics.port === undefined,
+          metricsPort: metrics.enabled ? metrics.port : undefined,
+          tracing,
+        }),
         HealthModule,
         ...DOMAIN_MODULES,
+        AuthModule,
       ],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_FILTER, useClass: ErrorFilter },
-        { provide: APP_GUARD, useClass: PrincipalGuard },
       ],
     };
   }

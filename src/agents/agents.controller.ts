@@ -11,10 +11,12 @@ import {
   ListTagsQueryDto,
   UpdateAgentDto,
 } from './dto/agent.dto';
+import { Access } from '../common/auth/access.decorator';
 
 const agentId = () => new IdPipe('agent');
 
 @ApiTags('agents')
+@Access('member')
 @Controller('agents')
 export class AgentsController {
   constructor(private readonly agents: AgentsService) {}
@@ -73,6 +75,7 @@ export class AgentsController {
 }
 
 @ApiTags('tags')
+@Access('member')
 @Controller('tags')
 export class TagsController {
   constructor(private readonly agents: AgentsService) {}

@@ -76,7 +76,9 @@ export class AgentsService {
     await this.agents.create(
       { agent, tags: dto.tags ?? [], newBlocks, existingBlocks: existing },
       async (m) => {
-        const created = (await m.getRepository(AgentEntity).findOneByOrFail({ id })) as AgentEntity;
+        const created = await m
+          .getRepository(AgentEntity)
+          .findOneByOrFail({ organizationId: p.organizationId, id });
         for (const ext of this.extensions.all()) {
           await ext.afterCreate?.(p, created, dto, prepared.get(ext.name), m);
         }

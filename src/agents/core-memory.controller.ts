@@ -7,11 +7,13 @@ import { BlocksService } from '../memory/blocks.service';
 import { toBlockDto, UpdateBlockDto } from '../memory/dto/block.dto';
 import { AgentsService } from './agents.service';
 import { AgentIncludeQueryDto } from './dto/agent.dto';
+import { Access } from '../common/auth/access.decorator';
 
 class BlockAgentsQueryDto extends IntersectionType(PageQueryDto, AgentIncludeQueryDto) {}
 
 /** An agent's core memory: the blocks attached to it, addressed by label. */
 @ApiTags('agents')
+@Access('member')
 @Controller('agents/:agent_id/core-memory')
 export class CoreMemoryController {
   constructor(
@@ -84,6 +86,7 @@ export class CoreMemoryController {
 
 /** GET /v1/blocks/:id/agents lives here because it answers with agents. */
 @ApiTags('blocks')
+@Access('member')
 @Controller('blocks/:block_id/agents')
 export class BlockAgentsController {
   constructor(

@@ -10,9 +10,11 @@ import {
   SearchArchivalMemoryQueryDto,
   toPassageDto,
 } from './dto/passage.dto';
+import { Access } from '../common/auth/access.decorator';
 
 /** An agent's archival memory: `/v1/agents/:agent_id/archival-memory` and archive attachment. */
 @ApiTags('agents')
+@Access('member')
 @Controller('agents/:agent_id')
 export class AgentArchivalController {
   constructor(

@@ -7,6 +7,7 @@ import { ArchivalMemoryService } from './archival-memory.service';
 import { ArchivesService } from './archives.service';
 import { CreateArchiveDto, ListArchivesQueryDto, toArchiveDto, UpdateArchiveDto } from './dto/archive.dto';
 import { CreateArchivePassageDto, CreateArchivePassagesDto, toPassageDto } from './dto/passage.dto';
+import { Access } from '../common/auth/access.decorator';
 
 const input = (d: CreateArchivePassageDto) => ({
   text: d.text,
@@ -16,6 +17,7 @@ const input = (d: CreateArchivePassageDto) => ({
 });
 
 @ApiTags('archives')
+@Access('member')
 @Controller('archives')
 export class ArchivesController {
   constructor(

@@ -5,10 +5,12 @@ import { ArchivalMemoryService } from './archival-memory.service';
 import { MessageSearchDto } from './dto/message-search.dto';
 import { PassageSearchDto, toPassageDto } from './dto/passage.dto';
 import { RecallSearchService, toMessageSearchResults } from './recall-search.service';
+import { Access } from '../common/auth/access.decorator';
 
 const date = (s: string | null | undefined) => (s ? new Date(s) : undefined);
 
 /** Organization-wide searches: `POST /v1/passages/search` and `POST /v1/messages/search`. */
+@Access('member', { read: true })
 @Controller()
 export class SearchController {
   constructor(

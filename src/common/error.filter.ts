@@ -28,6 +28,8 @@ export class ErrorFilter implements ExceptionFilter {
       this.logger.error({ err: error, trace_id: traceId }, 'request failed');
     }
     if (!reply || typeof reply.status !== 'function' || reply.sent) return;
+    // RFC 6750: a 401 names the scheme the client should use.
+    if (status === HttpStatus.UNAUTHORIZED) void reply.header('WWW-Authenticate', 'Bearer');
     if (status === HttpStatus.TOO_MANY_REQUESTS && error instanceof HttpException) {
       const retry = (error.getResponse() as { retryAfter?: number })?.retryAfter;
       if (retry) void reply.header('Retry-After', String(retry));

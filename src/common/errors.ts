@@ -44,3 +44,9 @@ export class UnauthorizedError extends DomainError {
     super(HttpStatus.UNAUTHORIZED, 'unauthorized', message);
   }
 }
+
+export class ForbiddenError extends DomainError {
+  constructor(message: string, code = 'forbidden') {
+    super(HttpStatus.FORBIDDEN, code, message);
+  }
+}

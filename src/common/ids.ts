@@ -21,7 +21,8 @@ export type IdPrefix =
   | 'mcp_server'
   | 'sandbox-env'
   | 'agent-env'
-  | 'apikey';
+  | 'apikey'
+  | 'access_token';
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const patterns = new Map<string, RegExp>();

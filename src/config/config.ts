@@ -10,7 +10,7 @@ const boolish = z
   .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
 
 /** Base URLs of LLM and embedding providers: http(s) only, checked at boot. */
-const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional();
+const providerUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional();
 const positiveInt = (max: number) => z.coerce.number().int().min(1).max(max);
 
 /** MCP client settings (read by src/mcp/mcp.config.ts, validated here with everything else). */
@@ -27,16 +27,16 @@ export const mcpEnvSchema = z.object({
 
 /** Variables that libraries read from `rawEnv` (LLM providers, embeddings): only checked here. */
 const providerEnvSchema = z.object({
-  OPENAI_BASE_URL: httpUrl,
-  OPENAI_API_BASE: httpUrl,
-  ANTHROPIC_BASE_URL: httpUrl,
-  OLLAMA_BASE_URL: httpUrl,
-  GROQ_BASE_URL: httpUrl,
-  TOGETHER_BASE_URL: httpUrl,
-  VLLM_API_BASE: httpUrl,
-  VLLM_BASE_URL: httpUrl,
-  LMSTUDIO_BASE_URL: httpUrl,
-  OPENAI_COMPATIBLE_BASE_URL: httpUrl,
+  OPENAI_BASE_URL: providerUrl,
+  OPENAI_API_BASE: providerUrl,
+  ANTHROPIC_BASE_URL: providerUrl,
+  OLLAMA_BASE_URL: providerUrl,
+  GROQ_BASE_URL: providerUrl,
+  TOGETHER_BASE_URL: providerUrl,
+  VLLM_API_BASE: providerUrl,
+  VLLM_BASE_URL: providerUrl,
+  LMSTUDIO_BASE_URL: providerUrl,
+  OPENAI_COMPATIBLE_BASE_URL: providerUrl,
   OPENAI_COMPATIBLE_PROVIDER_NAME: z
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits or _.-')
@@ -53,6 +53,7 @@ const providerEnvSchema = z.object({
     .optional(),
   ENGRAM_EMBEDDING_BATCH_SIZE: positiveInt(2048).optional(),
 });
+const httpUrl = z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http:// or https:// URL');
 
 const envSchema = z.object({
   ...mcpEnvSchema.shape,
@@ -88,6 +89,44 @@ const envSchema = z.object({
   ENGRAM_RUN_LEASE_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   ENGRAM_RUN_SWEEP_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   ENGRAM_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+  ENGRAM_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(25_000),
+  ENGRAM_METRICS_ENABLED: boolish.default(true),
+  ENGRAM_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  ENGRAM_METRICS_HOST: z.string().min(1).optional(),
+  ENGRAM_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl.optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  OTEL_SDK_DISABLED: boolish.optional(),
+  ENGRAM_AUTH: z.enum(['auto', 'required']).default('auto'),
+  ENGRAM_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  ENGRAM_JWT_SECRET: z.string().min(32, 'must be at least 32 characters (HS256)').optional(),
+  ENGRAM_JWT_PUBLIC_KEY: z
+    .string()
+    .transform((v) => v.replace(/\\n/g, '\n'))
+    .refine((v) => /-----BEGIN (RSA |EC )?PUBLIC KEY-----/.test(v), 'must be a PEM public key')
+    .optional(),
+  ENGRAM_JWT_JWKS_URL: z
+    .string()
+    .regex(/^https?:\/\//, 'must be an http(s):// URL')
+    .optional(),
+  ENGRAM_JWT_ISSUER: z.string().min(1).optional(),
+  ENGRAM_JWT_AUDIENCE: z.string().min(1).optional(),
+  ENGRAM_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000_000).optional(),
+  ENGRAM_WS_MAX_CONNECTIONS_PER_KEY: z.coerce.number().int().min(1).max(100_000).default(10),
+  ENGRAM_CORS_ORIGINS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
+    .refine(
+      (list) => list.every((o) => o === '*' || /^https?:\/\/[^/\s]+$/.test(o)),
+      "must be '*' or a comma-separated list of origins like https://app.example.com (no path)",
+    )
+    .optional(),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -118,9 +157,47 @@ export interface AppConfig {
   connectTimeoutMs: number;
   /** Key material for secrets at rest (see common/secrets.ts); absent: a key file in dataDir. */
   secretsKey?: string;
+  /** How long the api drains in-flight requests after SIGTERM before it cuts what is left. */
+  shutdownGraceMs: number;
+  metrics: {
+    enabled: boolean;
+    /** A separate listener for `/metrics`; unset: the api serves it on its own port, the worker on 9464. */
+    port?: number;
+    host: string;
+    /** When set, `/metrics` wants `Authorization: Bearer <token>`. */
+    token?: string;
+  };
+  /** OpenTelemetry traces; `endpoint` is the OTLP/HTTP traces URL, absent when tracing is off. */
+  tracing: { endpoint?: string; serviceName?: string };
+  auth: AuthConfig;
+  /** Origins browsers may call from (`ENGRAM_CORS_ORIGINS`); '*' reflects any origin. */
+  corsOrigins: string[] | '*';
   /** The raw, validated environment for libraries that take an env object (LLM providers...). */
   rawEnv: Record<string, string | undefined>;
 }
+
+export type JwtConfig =
+  | { algorithm: 'HS256'; secret: string; issuer?: string; audience?: string }
+  | { algorithm: 'RS256/ES256'; publicKey: string; issuer?: string; audience?: string }
+  | { algorithm: 'RS256/ES256'; jwksUrl: string; issuer?: string; audience?: string };
+
+export interface AuthConfig {
+  /** `off`: no credentials, requests act as the default user (or the `user_id` header). */
+  mode: 'off' | 'required';
+  /** The bootstrap key: role admin over every organization. */
+  adminKey?: string;
+  jwt?: JwtConfig;
+  /**
+   * Requests per minute per credential (0: unlimited). Unset with auth required: 600. With auth
+   * off there is no credential, so only an explicit value applies (per client address).
+   */
+  rateLimitPerMinute: number;
+  /** Open WebSocket connections per credential, across replicas when Redis is configured. */
+  wsMaxConnectionsPerKey: number;
+}
+
+/** Requests per minute per credential when auth is required and ENGRAM_RATE_LIMIT_PER_MINUTE is unset. */
+export const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
 
 export class ConfigError extends Error {}
 
@@ -139,6 +216,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   } catch (err) {
     throw new ConfigError(`Invalid environment: ${(err as Error).message}`);
   }
+  const auth = authConfig(e);
   return {
     env: e.NODE_ENV,
     http: { host: e.HOST, port: e.PORT, bodyLimitBytes: Math.round(e.ENGRAM_BODY_LIMIT_MB * 1024 * 1024) },
@@ -160,6 +238,61 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     runs: { leaseMs: e.ENGRAM_RUN_LEASE_MS, sweepMs: e.ENGRAM_RUN_SWEEP_MS },
     connectTimeoutMs: e.ENGRAM_CONNECT_TIMEOUT_MS,
     secretsKey: e.ENGRAM_SECRETS_KEY,
+    shutdownGraceMs: e.ENGRAM_SHUTDOWN_GRACE_MS,
+    metrics: {
+      enabled: e.ENGRAM_METRICS_ENABLED,
+      port: e.ENGRAM_METRICS_PORT,
+      host: e.ENGRAM_METRICS_HOST ?? e.HOST,
+      token: e.ENGRAM_METRICS_TOKEN,
+    },
+    tracing: { endpoint: tracesEndpoint(e), serviceName: e.OTEL_SERVICE_NAME },
+    auth,
+    corsOrigins: !e.ENGRAM_CORS_ORIGINS || e.ENGRAM_CORS_ORIGINS.includes('*') ? '*' : e.ENGRAM_CORS_ORIGINS,
     rawEnv: env,
+  };
+}
+
+/**
+ * The OTLP/HTTP traces URL, as the OpenTelemetry spec reads the standard variables: the
+ * signal-specific one is used as given, the general one gets `/v1/traces` appended.
+ */
+function tracesEndpoint(e: z.output<typeof envSchema>): string | undefined {
+  if (e.OTEL_SDK_DISABLED) return undefined;
+  if (e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  if (e.OTEL_EXPORTER_OTLP_ENDPOINT) return `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`;
+  return undefined;
+}
+
+function authConfig(e: z.output<typeof envSchema>): AuthConfig {
+  const jwtSources = (['ENGRAM_JWT_SECRET', 'ENGRAM_JWT_PUBLIC_KEY', 'ENGRAM_JWT_JWKS_URL'] as const).filter(
+    (k) => e[k],
+  );
+  if (jwtSources.length > 1)
+    throw new ConfigError(
+      `Invalid environment: set only one of ${jwtSources.join(', ')} (the JWT key source)`,
+    );
+  const claims = { issuer: e.ENGRAM_JWT_ISSUER, audience: e.ENGRAM_JWT_AUDIENCE };
+  if (!jwtSources.length && (claims.issuer || claims.audience))
+    throw new ConfigError(
+      'Invalid environment: ENGRAM_JWT_ISSUER/ENGRAM_JWT_AUDIENCE need a key source (ENGRAM_JWT_SECRET, ENGRAM_JWT_PUBLIC_KEY or ENGRAM_JWT_JWKS_URL)',
+    );
+  const jwt: JwtConfig | undefined = e.ENGRAM_JWT_SECRET
+    ? { algorithm: 'HS256', secret: e.ENGRAM_JWT_SECRET, ...claims }
+    : e.ENGRAM_JWT_PUBLIC_KEY
+      ? { algorithm: 'RS256/ES256', publicKey: e.ENGRAM_JWT_PUBLIC_KEY, ...claims }
+      : e.ENGRAM_JWT_JWKS_URL
+        ? { algorithm: 'RS256/ES256', jwksUrl: e.ENGRAM_JWT_JWKS_URL, ...claims }
+        : undefined;
+  const required = e.ENGRAM_AUTH === 'required' || Boolean(e.ENGRAM_ADMIN_KEY);
+  if (required && !e.ENGRAM_ADMIN_KEY && !jwt)
+    throw new ConfigError(
+      'Invalid environment: ENGRAM_AUTH=required needs a credential source: set ENGRAM_ADMIN_KEY, or one of ENGRAM_JWT_SECRET, ENGRAM_JWT_PUBLIC_KEY, ENGRAM_JWT_JWKS_URL',
+    );
+  return {
+    mode: required ? 'required' : 'off',
+    adminKey: e.ENGRAM_ADMIN_KEY,
+    jwt,
+    rateLimitPerMinute: e.ENGRAM_RATE_LIMIT_PER_MINUTE ?? (required ? DEFAULT_RATE_LIMIT_PER_MINUTE : 0),
+    wsMaxConnectionsPerKey: e.ENGRAM_WS_MAX_CONNECTIONS_PER_KEY,
   };
 }

@@ -10,9 +10,11 @@ export class McpServerEntity {
   @Column('text', { name: 'organization_id' }) organizationId: string;
   @Column('text', { name: 'server_name' }) serverName: string;
   @Column('text', { name: 'server_type' }) serverType: McpServerType;
-  @Column('text', { name: 'server_url', nullable: true }) serverUrl: string | null;
+  /** The server's URL, encrypted: URLs often carry a token. */
+  @Column('text', { name: 'server_url_enc', nullable: true }) serverUrlEnc: string | null;
   @Column('text', { nullable: true }) command: string | null;
-  @Column('jsonb', { nullable: true }) args: string[] | null;
+  /** JSON array of the stdio command's arguments, encrypted: they may carry a token. */
+  @Column('text', { name: 'args_enc', nullable: true }) argsEnc: string | null;
   /** JSON object of the stdio child's environment, encrypted. */
   @Column('text', { name: 'env_enc', nullable: true }) envEnc: string | null;
   @Column('text', { name: 'auth_header', nullable: true }) authHeader: string | null;

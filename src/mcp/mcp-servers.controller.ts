@@ -11,12 +11,14 @@ import {
   UpdateMcpServerDto,
 } from './dto/mcp-server.dto';
 import { McpServersService } from './mcp-servers.service';
+import { Access } from '../common/auth/access.decorator';
 
 const serverId = () => new IdPipe('mcp_server');
 const toolId = () => new IdPipe('tool');
 
 /** `/v1/mcp-servers`: Letta's MCP server API (the client's `mcpServers` resource). */
 @ApiTags('mcp-servers')
+@Access('member')
 @Controller('mcp-servers')
 export class McpServersController {
   constructor(private readonly servers: McpServersService) {}

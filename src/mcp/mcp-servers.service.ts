@@ -272,9 +272,9 @@ export class McpServersService {
       value == null ? null : encryptSecret(JSON.stringify(value), this.key, `${id}/${field}`);
     return {
       serverType: s.type,
-      serverUrl: s.serverUrl,
+      serverUrlEnc: enc('server_url', s.serverUrl),
       command: s.command,
-      args: s.args,
+      argsEnc: enc('args', s.args),
       authHeader: s.authHeader,
       envEnc: enc('env', s.env),
       authTokenEnc: enc('auth_token', s.authToken),
@@ -287,12 +287,12 @@ export class McpServersService {
       value == null ? null : (JSON.parse(decryptSecret(value, this.key, `${server.id}/${field}`)) as T);
     return {
       type: server.serverType,
-      serverUrl: server.serverUrl,
+      serverUrl: dec<string>('server_url', server.serverUrlEnc),
       authHeader: server.authHeader,
       authToken: dec<string>('auth_token', server.authTokenEnc),
       customHeaders: dec<Record<string, string>>('custom_headers', server.customHeadersEnc),
       command: server.command,
-      args: server.args,
+      args: dec<string[]>('args', server.argsEnc),
       env: dec<Record<string, string>>('env', server.envEnc),
     };
   }

@@ -5,8 +5,10 @@ import { IdPipe } from '../common/id.pipe';
 import { pageRequest } from '../common/pagination';
 import { BlocksService } from './blocks.service';
 import { CreateBlockDto, ListBlocksQueryDto, toBlockDto, UpdateBlockDto } from './dto/block.dto';
+import { Access } from '../common/auth/access.decorator';
 
 @ApiTags('blocks')
+@Access('member')
 @Controller('blocks')
 export class BlocksController {
   constructor(private readonly blocks: BlocksService) {}

@@ -7,10 +7,12 @@ import { pageRequest } from '../common/pagination';
 import { CancelDto, ListMessagesQueryDto, ResetDto, SummarizeDto } from './dto/list-messages.dto';
 import { SendMessageDto, toRunRequest } from './dto/send-message.dto';
 import { MessagesService } from './messages.service';
+import { Access } from '../common/auth/access.decorator';
 
 const agentId = () => new IdPipe('agent');
 
 @ApiTags('messages')
+@Access('member', { agentScope: 'messages' })
 @Controller('agents/:agent_id')
 export class AgentMessagesController {
   constructor(private readonly messages: MessagesService) {}
@@ -80,6 +82,7 @@ export class AgentMessagesController {
 }
 
 @ApiTags('messages')
+@Access('member')
 @Controller('messages')
 export class MessagesController {
   constructor(private readonly messages: MessagesService) {}

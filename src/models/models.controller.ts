@@ -3,6 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString } from 'class-validator';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { ModelsService } from './models.service';
+import { Access } from '../common/auth/access.decorator';
 
 class ListModelsQueryDto {
   @ApiPropertyOptional() @IsOptional() @IsString() provider_category?: string;
@@ -11,6 +12,7 @@ class ListModelsQueryDto {
 }
 
 @ApiTags('models')
+@Access('member')
 @Controller('models')
 export class ModelsController {
   constructor(private readonly models: ModelsService) {}

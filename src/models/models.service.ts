@@ -3,6 +3,8 @@ import { LlmError, ProviderRegistry, ResolvedModel, warmTokenizer } from '@engra
 import { BadRequestError, InvalidInputError } from '../common/errors';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config';
+import { llmInstrumentation } from '../observability/llm-instrumentation';
+import { MetricsService } from '../observability/metrics.service';
 
 /** Providers whose handles agents may name; whether each is configured is checked at send time. */
 const LLM_PROVIDERS: Record<string, string> = {
@@ -25,8 +27,8 @@ const CONTEXT_DEFAULT = 32_000;
 export class ModelsService implements OnModuleInit {
   readonly registry: ProviderRegistry;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.registry = ProviderRegistry.fromEnv(config.rawEnv);
+  constructor(@Inject(APP_CONFIG) config: AppConfig, metrics: MetricsService) {
+    this.registry = ProviderRegistry.fromEnv(config.rawEnv, { instrumentation: llmInstrumentation(metrics) });
   }
 
   /** The tokenizer takes about half a second to build: at boot, not inside the first request. */

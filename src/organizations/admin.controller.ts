@@ -1,5 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { Access } from '../common/auth/access.decorator';
+import { Auth, AuthPrincipal, orgScope } from '../common/auth/principal';
 import { IdPipe } from '../common/id.pipe';
 import { pageRequest } from '../common/pagination';
 import {
@@ -7,31 +9,52 @@ import {
   CreateUserDto,
   ListOrgsQueryDto,
   ListUsersQueryDto,
+  UpdateOrganizationDto,
   toOrganizationDto,
   toUserDto,
 } from './admin.dto';
-import { DEFAULT_ORG_ID, OrganizationsService } from './organizations.service';
+import { OrganizationsService } from './organizations.service';
 
-/** Letta's admin routes for tenants. Role checks arrive with API keys; today auth is off. */
+/**
+ * Letta's admin routes for tenants. `admin` manages every organization; an `org_admin` sees and
+ * manages only its own (another organization's ids answer 404, its lists come back empty).
+ */
 @ApiTags('admin')
+@Access('org_admin')
 @Controller('admin')
 export class AdminController {
   constructor(private readonly organizations: OrganizationsService) {}
 
   @Get('orgs')
-  async listOrgs(@Query() q: ListOrgsQueryDto) {
+  async listOrgs(@Auth() p: AuthPrincipal, @Query() q: ListOrgsQueryDto) {
     const orgs = await this.organizations.listOrganizations(
       pageRequest({ ...q, after: q.after ?? q.cursor }, { order: 'asc' }),
+      orgScope(p),
     );
     return orgs.map(toOrganizationDto);
   }
 
+  @Access('admin')
   @Post('orgs')
   @HttpCode(200)
   async createOrg(@Body() body: CreateOrganizationDto) {
     return toOrganizationDto(await this.organizations.createOrganization(body.name ?? 'organization'));
   }
 
+  @Patch('orgs')
+  async updateOrg(
+    @Auth() p: AuthPrincipal,
+    @Query('org_id', new IdPipe('org')) orgId: string,
+    @Body() body: UpdateOrganizationDto,
+  ) {
+    const org = await this.organizations.updateOrganization(p, orgId, {
+      name: body.name,
+      privilegedTools: body.privileged_tools,
+    });
+    return toOrganizationDto(org);
+  }
+
+  @Access('admin')
   @Delete('orgs')
   async deleteOrg(@Query('org_id', new IdPipe('org')) orgId: string) {
     await this.organizations.deleteOrganization(orgId);
@@ -39,24 +62,21 @@ export class AdminController {
   }
 
   @Get('users')
-  async listUsers(@Query() q: ListUsersQueryDto) {
-    const users = await this.organizations.listUsers(
-      q.org_id,
-      pageRequest({ ...q, after: q.after ?? q.cursor }, { order: 'asc' }),
-    );
-    return users.map(toUserDto);
+  async listUsers(@Auth() p: AuthPrincipal, @Query() q: ListUsersQueryDto) {
+    const page = pageRequest({ ...q, after: q.after ?? q.cursor }, { order: 'asc' });
+    return (await this.organizations.listUsers(p, q.org_id, page)).map(toUserDto);
   }
 
   @Post('users')
   @HttpCode(200)
-  async createUser(@Body() body: CreateUserDto) {
-    const orgId = body.organization_id ? new IdPipe('org').transform(body.organization_id) : DEFAULT_ORG_ID;
-    return toUserDto(await this.organizations.createUser(orgId, body.name));
+  async createUser(@Auth() p: AuthPrincipal, @Body() body: CreateUserDto) {
+    const orgId = body.organization_id ? new IdPipe('org').transform(body.organization_id) : undefined;
+    return toUserDto(await this.organizations.createUser(p, orgId, body.name));
   }
 
   @Delete('users')
-  async deleteUser(@Query('user_id', new IdPipe('user')) userId: string) {
-    await this.organizations.deleteUser(userId);
+  async deleteUser(@Auth() p: AuthPrincipal, @Query('user_id', new IdPipe('user')) userId: string) {
+    await this.organizations.deleteUser(userId, orgScope(p));
     return { id: userId };
   }
 }

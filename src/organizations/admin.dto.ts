@@ -1,10 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Length } from 'class-validator';
+import { IsBoolean, IsOptional, IsString, Length } from 'class-validator';
 import { PageQueryDto } from '../common/pagination';
 import { OrganizationEntity, UserEntity } from './organization.entity';
 
 export class CreateOrganizationDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) name?: string;
+}
+
+export class UpdateOrganizationDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) name?: string;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() privileged_tools?: boolean;
 }
 
 export class CreateUserDto {

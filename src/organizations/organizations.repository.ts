@@ -23,8 +23,19 @@ export class OrganizationsRepository {
     return this.orgs.findOneBy({ id });
   }
 
-  listOrganizations(page: PageRequest): Promise<OrganizationEntity[]> {
-    return paginate(this.orgs.createQueryBuilder('o'), 'o', page, 'Organization');
+  /** Every organization, or only `onlyId` (an org_admin's view). */
+  listOrganizations(page: PageRequest, onlyId?: string): Promise<OrganizationEntity[]> {
+    const qb = this.orgs.createQueryBuilder('o');
+    if (onlyId) qb.where('o.id = :onlyId', { onlyId });
+    return paginate(qb, 'o', page, 'Organization');
+  }
+
+  async updateOrganization(
+    id: string,
+    patch: Partial<Pick<OrganizationEntity, 'name' | 'privilegedTools'>>,
+  ): Promise<OrganizationEntity | null> {
+    if (Object.keys(patch).length) await this.orgs.update({ id }, patch);
+    return this.findOrganization(id);
   }
 
   async insertOrganizationIfMissing(id: string, name: string): Promise<void> {

@@ -1,8 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { NotFoundError } from '../common/errors';
+import { ForbiddenError, NotFoundError } from '../common/errors';
 import { newId } from '../common/ids';
 import { PageRequest } from '../common/pagination';
-import { Principal } from '../common/auth/principal';
+import { AuthPrincipal, orgScope, Principal } from '../common/auth/principal';
 import { OrganizationEntity, UserEntity } from './organization.entity';
 import { OrganizationsRepository } from './organizations.repository';
 
@@ -10,11 +10,16 @@ import { OrganizationsRepository } from './organizations.repository';
 export const DEFAULT_ORG_ID = 'org-00000000-0000-4000-8000-000000000000';
 export const DEFAULT_USER_ID = 'user-00000000-0000-4000-8000-000000000000';
 
+/** A user or an organization was deleted: caches of principals must forget them. */
+export interface TenantRemoved {
+  organizationId?: string;
+  userId?: string;
+}
+
 @Injectable()
 export class OrganizationsService implements OnApplicationBootstrap {
   private readonly logger = new Logger(OrganizationsService.name);
-  /** user id -> principal; users rarely change, and the guard asks on every request. */
-  private readonly principals = new Map<string, Principal>();
+  private readonly removedListeners: Array<(e: TenantRemoved) => void> = [];
 
   constructor(private readonly repo: OrganizationsRepository) {}
 
@@ -28,42 +33,101 @@ export class OrganizationsService implements OnApplicationBootstrap {
     return { organizationId: DEFAULT_ORG_ID, userId: DEFAULT_USER_ID };
   }
 
-  /** The principal a user id acts as, or null when no such user exists. */
-  async principalForUser(userId: string): Promise<Principal | null> {
-    const cached = this.principals.get(userId);
-    if (cached) return cached;
-    const user = await this.repo.findUser(userId);
-    if (!user) return null;
-    const principal = { organizationId: user.organizationId, userId: user.id };
-    this.principals.set(userId, principal);
-    return principal;
+  /**
+   * Called after a user or an organization is deleted, so layers above (the auth module's
+   * principal cache) can forget it without this module depending on them.
+   */
+  onRemoved(listener: (e: TenantRemoved) => void): void {
+    this.removedListeners.push(listener);
   }
 
-  listOrganizations(page: PageRequest): Promise<OrganizationEntity[]> {
-    return this.repo.listOrganizations(page);
+  /** The principal a user id acts as, or null when no such user exists. Not cached here. */
+  async principalForUser(userId: string): Promise<Principal | null> {
+    const user = await this.repo.findUser(userId);
+    return user ? { organizationId: user.organizationId, userId: user.id } : null;
+  }
+
+  findOrganization(id: string): Promise<OrganizationEntity | null> {
+    return this.repo.findOrganization(id);
+  }
+
+  /** Creates the user on first sight (JWT subjects); an existing id is left as it is. */
+  async ensureUser(organizationId: string, id: string, name: string): Promise<Principal | null> {
+    await this.repo.insertUserIfMissing(id, organizationId, name);
+    return this.principalForUser(id);
+  }
+
+  listOrganizations(page: PageRequest, onlyId?: string): Promise<OrganizationEntity[]> {
+    return this.repo.listOrganizations(page, onlyId);
   }
 
   createOrganization(name: string): Promise<OrganizationEntity> {
     return this.repo.createOrganization({ id: newId('org'), name });
   }
 
+  /** Organization settings: an org_admin may rename its own; `privileged_tools` is admin's. */
+  async updateOrganization(
+    p: AuthPrincipal,
+    id: string,
+    patch: { name?: string; privilegedTools?: boolean },
+  ): Promise<OrganizationEntity> {
+    const scope = orgScope(p);
+    if (scope && scope !== id) throw new NotFoundError('Organization', id);
+    if (patch.privilegedTools !== undefined && p.role !== 'admin')
+      throw new ForbiddenError('privileged_tools can only be changed by an admin');
+    const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+    const org = await this.repo.updateOrganization(id, defined);
+    if (!org) throw new NotFoundError('Organization', id);
+    return org;
+  }
+
   async deleteOrganization(id: string): Promise<void> {
     if (!(await this.repo.deleteOrganization(id))) throw new NotFoundError('Organization', id);
-    for (const [userId, p] of this.principals) if (p.organizationId === id) this.principals.delete(userId);
+    this.removed({ organizationId: id });
   }
 
-  listUsers(organizationId: string | undefined, page: PageRequest): Promise<UserEntity[]> {
-    return this.repo.listUsers(organizationId, page);
+  /**
+   * Users the principal may see: an admin's of every organization (or of `organizationId`),
+   * anyone else's of their own organization only (another's filter gives an empty list).
+   */
+  async listUsers(
+    p: AuthPrincipal,
+    organizationId: string | undefined,
+    page: PageRequest,
+  ): Promise<UserEntity[]> {
+    const scope = orgScope(p);
+    if (scope && organizationId && organizationId !== scope) return [];
+    return this.repo.listUsers(scope ?? organizationId, page);
   }
 
-  async createUser(organizationId: string, name: string): Promise<UserEntity> {
-    if (!(await this.repo.findOrganization(organizationId)))
-      throw new NotFoundError('Organization', organizationId);
-    return this.repo.createUser({ id: newId('user'), organizationId, name });
+  /** A user in `organizationId` (default: the principal's own, or the default one for admin). */
+  async createUser(p: AuthPrincipal, organizationId: string | undefined, name: string): Promise<UserEntity> {
+    const scope = orgScope(p);
+    const orgId = organizationId ?? scope ?? DEFAULT_ORG_ID;
+    if ((scope && orgId !== scope) || !(await this.repo.findOrganization(orgId)))
+      throw new NotFoundError('Organization', orgId);
+    return this.repo.createUser({ id: newId('user'), organizationId: orgId, name });
   }
 
-  async deleteUser(id: string): Promise<void> {
-    if (!(await this.repo.deleteUser(id))) throw new NotFoundError('User', id);
-    this.principals.delete(id);
+  /** Deletes the user; with `organizationId`, only a user of that organization (else 404). */
+  async deleteUser(id: string, organizationId?: string): Promise<void> {
+    const user = await this.repo.findUser(id);
+    if (
+      !user ||
+      (organizationId && user.organizationId !== organizationId) ||
+      !(await this.repo.deleteUser(id))
+    )
+      throw new NotFoundError('User', id);
+    this.removed({ userId: id });
+  }
+
+  private removed(e: TenantRemoved): void {
+    for (const listener of this.removedListeners) {
+      try {
+        listener(e);
+      } catch (err) {
+        this.logger.error({ err }, 'a tenant-removed listener failed');
+      }
+    }
   }
 }

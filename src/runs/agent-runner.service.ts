@@ -146,7 +146,7 @@ export class AgentRunner implements OnApplicationBootstrap, OnModuleDestroy {
     controller: AbortController,
   ): Promise<RunOutcome> {
     const started = process.hrtime.bigint();
-    const current = await this.runs.status(run.id);
+    const current = await this.runs.status(p.organizationId, run.id);
     if (current !== 'created') {
       // Cancelled while it waited for the lock.
       const result = emptyResult(current === 'cancelled' ? 'cancelled' : 'error');
@@ -198,7 +198,7 @@ export class AgentRunner implements OnApplicationBootstrap, OnModuleDestroy {
           },
           // Cancelled, or failed by a sweeper that took our lease for lost: stop either way.
           isCancelled: async () =>
-            controller.signal.aborted || (await this.runs.status(run.id)) !== 'running',
+            controller.signal.aborted || (await this.runs.status(p.organizationId, run.id)) !== 'running',
         },
         {
           maxSteps: req.maxSteps,

@@ -7,11 +7,13 @@ import { PageQueryDto, pageRequest } from '../common/pagination';
 import { FeedbackDto, ListRunsQueryDto, ListStepsQueryDto, RunStreamDto, RunStreamQueryDto } from './dto';
 import { toRunDto, toStepDto } from './run.dto';
 import { RunsService } from './runs.service';
+import { Access } from '../common/auth/access.decorator';
 
 const runId = () => new IdPipe('run');
 const stepId = () => new IdPipe('step');
 
 @ApiTags('runs')
+@Access('member')
 @Controller('runs')
 export class RunsController {
   constructor(private readonly runs: RunsService) {}
@@ -54,6 +56,7 @@ export class RunsController {
     return (await this.runs.steps(p, { runId: id }, pageRequest(q, { order: 'asc' }))).map(toStepDto);
   }
 
+  @Access('member', { read: true })
   @Post(':run_id/stream')
   @HttpCode(200)
   async streamPost(
@@ -77,6 +80,7 @@ export class RunsController {
 }
 
 @ApiTags('steps')
+@Access('member')
 @Controller('steps')
 export class StepsController {
   constructor(private readonly runs: RunsService) {}

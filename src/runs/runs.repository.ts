@@ -106,8 +106,11 @@ export class RunsRepository extends TenantRepository<RunEntity> {
     });
   }
 
-  async status(id: string): Promise<RunStatus | null> {
-    const row = await this.repo.findOne({ where: { id }, select: { id: true, status: true } });
+  async status(organizationId: string, id: string): Promise<RunStatus | null> {
+    const row = await this.repo.findOne({
+      where: { organizationId, id },
+      select: { id: true, status: true },
+    });
     return row?.status ?? null;
   }
 

@@ -7,12 +7,14 @@ import { PageQueryDto, pageRequest } from '../common/pagination';
 import { AgentToolsService } from './agent-tools.service';
 import { RunToolDto, ToolApprovalDto, ToolApprovalQueryDto } from './dto/tool.dto';
 import { toToolDto } from './tool.entity';
+import { Access } from '../common/auth/access.decorator';
 
 const agentId = () => new IdPipe('agent');
 const toolId = () => new IdPipe('tool');
 
 /** `/v1/agents/:agent_id/tools...`: an agent's tools. */
 @ApiTags('agents')
+@Access('member')
 @Controller('agents/:agent_id/tools')
 export class AgentToolsController {
   constructor(private readonly agentTools: AgentToolsService) {}

@@ -90,7 +90,9 @@ export class BaseToolsService implements OnModuleInit {
     if (!dto.tool_rules && dto.include_base_tool_rules !== false) {
       const rules = baseToolRulesFor(agent.agentType);
       if (rules.length)
-        await m.getRepository(AgentEntity).update({ id: agent.id }, { toolRules: rules as never });
+        await m
+          .getRepository(AgentEntity)
+          .update({ organizationId: p.organizationId, id: agent.id }, { toolRules: rules as never });
     }
   }
 

@@ -7,6 +7,7 @@ import { CreateToolDto, ListToolsQueryDto, SearchToolsDto, UpdateToolDto } from 
 import { toToolDto } from './tool.entity';
 import { ToolFilter } from './tools.repository';
 import { ToolsService } from './tools.service';
+import { Access } from '../common/auth/access.decorator';
 
 const toolId = () => new IdPipe('tool');
 
@@ -23,6 +24,7 @@ function filterOf(q: ListToolsQueryDto): ToolFilter {
 }
 
 @ApiTags('tools')
+@Access('member')
 @Controller('tools')
 export class ToolsController {
   constructor(private readonly tools: ToolsService) {}
@@ -48,6 +50,7 @@ export class ToolsController {
     return this.tools.count(p, filterOf(q));
   }
 
+  @Access('member', { read: true })
   @Post('search')
   @HttpCode(200)
   async search(@Auth() p: Principal, @Body() dto: SearchToolsDto) {

@@ -125,7 +125,18 @@ describe('MCP servers (e2e)', () => {
       const ds = t.app.get(DataSource);
       const [row] = await ds.query(`SELECT * FROM mcp_servers WHERE id = $1`, [created.body.id]);
       expect(JSON.stringify(row)).not.toContain('very-secret-value');
+      expect(JSON.stringify(row)).not.toContain(STDIO_SCRIPT);
       expect(row.env_enc).toMatch(/^v1:/);
+      expect(row.args_enc).toMatch(/^v1:/);
+      // URLs often carry a token: encrypted too, and still served back whole.
+      const http = await api.post('/v1/mcp-servers/', {
+        server_name: 'crud-secret-url',
+        config: { mcp_server_type: 'streamable_http', server_url: `${mcp.url}?token=url-secret` },
+      });
+      const [httpRow] = await ds.query(`SELECT * FROM mcp_servers WHERE id = $1`, [http.body.id]);
+      expect(JSON.stringify(httpRow)).not.toContain('url-secret');
+      expect(httpRow.server_url_enc).toMatch(/^v1:/);
+      expect(http.body.server_url).toBe(`${mcp.url}?token=url-secret`);
       const got = await api.get(`/v1/mcp-servers/${created.body.id}`);
       expect(got.body).toEqual({
         id: created.body.id,

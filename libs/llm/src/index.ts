@@ -3,6 +3,8 @@ export * from './client-options';
 export { OpenAiCompatibleClient } from './openai-compatible.client';
 export { AnthropicClient } from './anthropic.client';
 export { toLlmError } from './errors';
+export { instrumentLlmClient } from './instrumentation';
+export type { LlmCallInfo, LlmCallOutcome, LlmInstrumentation } from './instrumentation';
 export { countTokens, countMessages, countTools, warmTokenizer, EXACT_TOKEN_CHARS } from './tokens';
 export {
   DEFAULT_CONTEXT_WINDOW,
@@ -14,4 +16,5 @@ export {
 export * from './providers';
 export * from './letta-models';
 export { ProviderRegistry, parseModelHandle } from './registry';
+export { fetchProviderModels } from './model-listing';
 export type { RegistryOptions, ResolvedModel } from './registry';

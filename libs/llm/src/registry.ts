@@ -19,6 +19,7 @@ import {
   LettaModel,
   ListedModel,
 } from './letta-models';
+import { instrumentLlmClient, LlmInstrumentation } from './instrumentation';
 import { fetchProviderModels } from './model-listing';
 import { OpenAiCompatibleClient } from './openai-compatible.client';
 import { Env, PROVIDER_ALIASES, PROVIDER_ENV_VARS, ProviderSettings, providersFromEnv } from './providers';
@@ -35,6 +36,8 @@ export interface RegistryOptions {
   listCacheTtlMs?: number;
   /** How long a failed model-list fetch is remembered before trying again. */
   listFailureTtlMs?: number;
+  /** Told about every LLM request of the clients this registry hands out (metrics, traces). */
+  instrumentation?: LlmInstrumentation;
 }
 
 export interface ResolvedModel {
@@ -76,7 +79,8 @@ export class ProviderRegistry {
   private readonly listCache = new Map<string, CacheEntry>();
   /** The last successful listing per provider, kept past its TTL for sync lookups. */
   private readonly lastListed = new Map<string, ListedModel[]>();
-  private readonly options: Required<RegistryOptions>;
+  private readonly options: Required<Omit<RegistryOptions, 'instrumentation'>>;
+  private readonly instrumentation?: LlmInstrumentation;
 
   constructor(providers: ProviderSettings[] = [], options: RegistryOptions = {}) {
     this.options = {
@@ -86,6 +90,7 @@ export class ProviderRegistry {
       listCacheTtlMs: options.listCacheTtlMs ?? 5 * 60_000,
       listFailureTtlMs: options.listFailureTtlMs ?? 30_000,
     };
+    this.instrumentation = options.instrumentation;
     for (const p of providers) this.register(p);
   }
 
@@ -103,7 +108,7 @@ export class ProviderRegistry {
     this.settings.set(provider.name, provider);
     this.listCache.delete(provider.name);
     this.lastListed.delete(provider.name);
-    if (client) this.clients.set(provider.name, client);
+    if (client) this.clients.set(provider.name, this.instrument(client));
     else this.clients.delete(provider.name);
     return this;
   }
@@ -197,11 +202,16 @@ export class ProviderRegistry {
         timeoutMs: this.options.timeoutMs,
         maxRetries: this.options.maxRetries,
       };
-      client =
-        settings.api === 'anthropic' ? new AnthropicClient(options) : new OpenAiCompatibleClient(options);
+      client = this.instrument(
+        settings.api === 'anthropic' ? new AnthropicClient(options) : new OpenAiCompatibleClient(options),
+      );
       this.clients.set(settings.name, client);
     }
     return client;
+  }
+
+  private instrument(client: LlmClient): LlmClient {
+    return this.instrumentation ? instrumentLlmClient(client, this.instrumentation) : client;
   }
 
   private configFor(settings: ProviderSettings, model: string): LettaLlmConfig {

@@ -4,6 +4,8 @@ import { AgentSecrets1795573251348 } from './1795573251348-AgentSecrets';
 import { ArchivalMemory1795573300000 } from './1795573300000-ArchivalMemory';
 import { RunsAndSteps1795574000000 } from './1795574000000-RunsAndSteps';
 import { McpServers1795574100000 } from './1795574100000-McpServers';
+import { Auth1795575000000 } from './1795575000000-Auth';
+import { EncryptMcpLocations1795575100000 } from './1795575100000-EncryptMcpLocations';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list works from
@@ -16,4 +18,6 @@ export const MIGRATIONS = [
   ArchivalMemory1795573300000,
   RunsAndSteps1795574000000,
   McpServers1795574100000,
+  Auth1795575000000,
+  EncryptMcpLocations1795575100000,
 ];

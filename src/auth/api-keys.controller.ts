@@ -1,0 +1,35 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { Access } from '../common/auth/access.decorator';
+import { Auth, AuthPrincipal } from '../common/auth/principal';
+import { IdPipe } from '../common/id.pipe';
+import { pageRequest } from '../common/pagination';
+import { ApiKeysService } from './api-keys.service';
+import { CreateApiKeyDto, ListApiKeysQueryDto, toApiKeyDto, toCreatedApiKeyDto } from './dto/api-key.dto';
+
+/** API keys: `admin` for any organization, `org_admin` for its own, never above its own role. */
+@ApiTags('admin')
+@Access('org_admin')
+@Controller('admin/api-keys')
+export class ApiKeysController {
+  constructor(private readonly keys: ApiKeysService) {}
+
+  /** The response is the only place the key ever appears. */
+  @Post()
+  @HttpCode(200)
+  async create(@Auth() p: AuthPrincipal, @Body() dto: CreateApiKeyDto) {
+    const { row, key } = await this.keys.create(p, dto);
+    return toCreatedApiKeyDto(row, key);
+  }
+
+  @Get()
+  async list(@Auth() p: AuthPrincipal, @Query() q: ListApiKeysQueryDto) {
+    const orgId = q.organization_id ? new IdPipe('org').transform(q.organization_id) : undefined;
+    return (await this.keys.list(p, orgId, pageRequest(q))).map(toApiKeyDto);
+  }
+
+  @Delete(':api_key_id')
+  async revoke(@Auth() p: AuthPrincipal, @Param('api_key_id', new IdPipe('apikey')) id: string) {
+    return toApiKeyDto(await this.keys.revoke(p, id));
+  }
+}

@@ -1,0 +1,11 @@
+import type { Command } from 'commander';
+import { apiCommand } from './api.command';
+import { doctorCommand } from './doctor.command';
+import { migrateCommand } from './migrate.command';
+import { workerCommand } from './worker.command';
+
+/**
+ * Every `engram` subcommand. A new one is a file beside these exporting a function that returns
+ * its `Command`, listed here (`import-af` and `upload` come with their routes).
+ */
+export const COMMANDS: (() => Command)[] = [apiCommand, workerCommand, migrateCommand, doctorCommand];
