@@ -33,7 +33,7 @@ async function startChild(env: Record<string, string>): Promise<{ child: ChildPr
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info', // the "listening on" line is an info log
       HOST: '127.0.0.1',
       PORT: '0',
       ...env,
