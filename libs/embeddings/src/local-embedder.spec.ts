@@ -80,14 +80,20 @@ describe('LocalEmbedder', () => {
     };
     // The machine's own noise (a loaded CI box delays timers too), measured first.
     const idle = await longestGap(() => new Promise((r) => setTimeout(r, 300)));
-    let vector: number[] = [];
-    const busy = await longestGap(async () => ([vector] = await embedder.embed([long])));
     const t0 = performance.now();
-    expect(vector).toEqual(embedder.embedOne(long));
-    const whole = performance.now() - t0;
+    const whole = embedder.embedOne(long);
+    const wholeMs = performance.now() - t0;
     // One slice is 8 ms of work; embedding the whole text at once (as before) holds the loop
-    // for `whole`, well over 100 ms. The margin is for parallel test workers on 2 cores.
-    expect(busy).toBeLessThan(100 + idle);
-    expect(busy).toBeLessThan(whole + idle);
+    // for `wholeMs`, well over 100 ms. Embedding in slices blocks every attempt for no more than
+    // a slice, so the best of three attempts must be short even when the machine is loaded.
+    const gaps: number[] = [];
+    while (gaps.length < 3) {
+      let vector: number[] = [];
+      gaps.push(await longestGap(async () => ([vector] = await embedder.embed([long]))));
+      expect(vector).toEqual(whole);
+      if (Math.min(...gaps) < Math.min(100, wholeMs) + idle) break;
+    }
+    expect(Math.min(...gaps)).toBeLessThan(100 + idle);
+    expect(Math.min(...gaps)).toBeLessThan(wholeMs + idle);
   });
 });
