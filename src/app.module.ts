@@ -10,6 +10,7 @@ import type { AppConfig } from './config/config';
 import { APP_CONFIG, ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { IdentitiesModule } from './identities/identities.module';
 import { McpModule } from './mcp/mcp.module';
 import { MemoryModule } from './memory/memory.module';
 import { ModelsModule } from './models/models.module';
@@ -25,6 +26,7 @@ export const DOMAIN_MODULES = [
   ModelsModule,
   MemoryModule,
   AgentsModule,
+  IdentitiesModule,
   ToolsModule,
   ArchivalModule,
   McpModule,

@@ -9,6 +9,7 @@ import type { EntityManager } from 'typeorm';
  * module depending on all of them, each registers an extension here at start-up:
  * - `prepareCreate` runs before the agent's transaction (validate ids: a bad one aborts creation),
  * - `afterCreate` runs inside the transaction that inserts the agent,
+ * - `prepareUpdate` runs before a PATCH writes anything (validate ids: a bad one aborts the update),
  * - `afterUpdate` applies its fields of a PATCH,
  * - `loadState` contributes fields to the AgentState response for a batch of agents.
  */
@@ -22,6 +23,7 @@ export interface AgentExtension {
     prepared: unknown,
     m: EntityManager,
   ): Promise<void>;
+  prepareUpdate?(p: Principal, agent: AgentEntity, dto: UpdateAgentDto): Promise<void>;
   afterUpdate?(p: Principal, agent: AgentEntity, dto: UpdateAgentDto): Promise<void>;
   loadState?(p: Principal, agentIds: string[]): Promise<Map<string, Record<string, unknown>>>;
 }

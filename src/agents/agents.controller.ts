@@ -42,6 +42,8 @@ export class AgentsController {
         baseTemplateId: q.base_template_id,
         createdById: q.created_by_id,
         lastStopReason: q.last_stop_reason,
+        identityId: q.identity_id,
+        identifierKeys: q.identifier_keys,
       },
       pageRequest({ ...q, order }),
     );

@@ -21,6 +21,10 @@ export interface AgentFilter {
   lastStopReason?: string;
   /** Only agents that have this block attached. */
   blockId?: string;
+  /** Only agents linked to this identity... */
+  identityId?: string;
+  /** ...or to an identity with one of these identifier keys. */
+  identifierKeys?: string[];
 }
 
 /** An agent row with the relations every AgentState shows, read in one query. */
@@ -77,6 +81,17 @@ export class AgentsRepository extends TenantRepository<AgentEntity> {
         },
       );
     }
+    if (f.identityId !== undefined)
+      qb.andWhere(
+        'EXISTS (SELECT 1 FROM identities_agents ia WHERE ia.agent_id = a.id AND ia.identity_id = :identityId)',
+        { identityId: f.identityId },
+      );
+    if (f.identifierKeys?.length)
+      qb.andWhere(
+        `EXISTS (SELECT 1 FROM identities_agents ia JOIN identities i ON i.id = ia.identity_id
+                 WHERE ia.agent_id = a.id AND i.identifier_key = ANY(:identifierKeys))`,
+        { identifierKeys: f.identifierKeys },
+      );
     if (f.tags?.length) {
       const tags = [...new Set(f.tags)];
       qb.andWhere(

@@ -108,6 +108,7 @@ export class AgentsService {
 
   async update(p: Principal, id: string, dto: UpdateAgentDto): Promise<AgentEntity> {
     const agent = await this.get(p, id);
+    for (const ext of this.extensions.all()) await ext.prepareUpdate?.(p, agent, dto);
     const patch: Partial<AgentEntity> = { lastUpdatedById: p.userId };
     const set = <K extends keyof AgentEntity>(key: K, value: AgentEntity[K] | undefined) => {
       if (value !== undefined) patch[key] = value;

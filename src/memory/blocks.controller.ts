@@ -36,6 +36,8 @@ export class BlocksController {
         connectedGt: q.connected_to_agents_count_gt,
         connectedLt: q.connected_to_agents_count_lt,
         connectedEq: q.connected_to_agents_count_eq,
+        identityId: q.identity_id,
+        identifierKeys: q.identifier_keys,
       },
       pageRequest(q),
     );

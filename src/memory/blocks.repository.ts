@@ -19,6 +19,9 @@ export interface BlockFilter {
   connectedGt?: number;
   connectedLt?: number;
   connectedEq?: number[];
+  /** Only blocks linked to this identity, or to an identity with one of these identifier keys. */
+  identityId?: string;
+  identifierKeys?: string[];
 }
 
 @Injectable()
@@ -44,6 +47,17 @@ export class BlocksRepository extends TenantRepository<BlockEntity> {
     if (f.connectedGt !== undefined) qb.andWhere(`${count} > :cgt`, { cgt: f.connectedGt });
     if (f.connectedLt !== undefined) qb.andWhere(`${count} < :clt`, { clt: f.connectedLt });
     if (f.connectedEq?.length) qb.andWhere(`${count} = ANY(:ceq)`, { ceq: f.connectedEq });
+    if (f.identityId !== undefined)
+      qb.andWhere(
+        'EXISTS (SELECT 1 FROM identities_blocks ib WHERE ib.block_id = b.id AND ib.identity_id = :iid)',
+        { iid: f.identityId },
+      );
+    if (f.identifierKeys?.length)
+      qb.andWhere(
+        `EXISTS (SELECT 1 FROM identities_blocks ib JOIN identities i ON i.id = ib.identity_id
+                 WHERE ib.block_id = b.id AND i.identifier_key = ANY(:ikeys))`,
+        { ikeys: f.identifierKeys },
+      );
     return paginate(qb, 'b', page, 'Block');
   }
 

@@ -43,6 +43,7 @@ type Kind =
   | 'run'
   | 'step'
   | 'mcpServer'
+  | 'identity'
   | 'apiKey'
   | 'accessToken';
 
@@ -59,6 +60,7 @@ const PARAM_KINDS: Record<string, Kind> = {
   run_id: 'run',
   step_id: 'step',
   mcp_server_id: 'mcpServer',
+  identity_id: 'identity',
   api_key_id: 'apiKey',
   token: 'accessToken',
 };
@@ -93,7 +95,9 @@ const ROUTES: Record<string, RouteFixture> = {
   'GET /v1/models': {},
   'GET /v1/models/embedding': {},
   'POST /v1/blocks': { variants: [{ body: { label: 'b-own', value: 'v' } }] },
-  'GET /v1/blocks': { variants: [own, { query: { after: '$block' } }] },
+  'GET /v1/blocks': {
+    variants: [own, { query: { after: '$block' } }, { query: { identity_id: '$identity' } }],
+  },
   'GET /v1/blocks/:block_id': {},
   'PATCH /v1/blocks/:block_id': { variants: [{ body: { value: 'hijacked' } }] },
   'DELETE /v1/blocks/:block_id': {},
@@ -102,15 +106,19 @@ const ROUTES: Record<string, RouteFixture> = {
       { body: { name: 'b-own', model: MODEL } },
       { body: { name: 'x', model: MODEL, block_ids: ['$block'] } },
       { body: { name: 'x', model: MODEL, tool_ids: ['$tool'] } },
+      { body: { name: 'x', model: MODEL, identity_ids: ['$identity'] } },
     ],
   },
-  'GET /v1/agents': { variants: [own, { query: { after: '$agent' } }] },
+  'GET /v1/agents': {
+    variants: [own, { query: { after: '$agent' } }, { query: { identity_id: '$identity' } }],
+  },
   'GET /v1/agents/count': {},
   'GET /v1/agents/:agent_id': {},
   'PATCH /v1/agents/:agent_id': {
     variants: [
       { body: { description: 'hijacked' } },
       { body: { block_ids: ['$block'], tool_ids: ['$tool'] } },
+      { body: { identity_ids: ['$identity'] } },
     ],
   },
   'DELETE /v1/agents/:agent_id': {},
@@ -206,6 +214,34 @@ const ROUTES: Record<string, RouteFixture> = {
   'GET /v1/steps/:step_id/messages': {},
   'GET /v1/steps/:step_id/metrics': {},
   'PATCH /v1/steps/:step_id/feedback': { variants: [{ body: { feedback: 'negative' } }] },
+  'POST /v1/identities': {
+    variants: [
+      { body: { identifier_key: 'b-own', name: 'b', identity_type: 'user' } },
+      { body: { identifier_key: 'x1', name: 'x', identity_type: 'user', agent_ids: ['$agent'] } },
+      { body: { identifier_key: 'x2', name: 'x', identity_type: 'user', block_ids: ['$block'] } },
+    ],
+  },
+  // Same key as A's identity: the upsert must find B's, never A's.
+  'PUT /v1/identities': {
+    variants: [
+      { body: { identifier_key: 'swap-identity', name: 'upserted by B', identity_type: 'user' } },
+      { body: { identifier_key: 'swap-identity', name: 'x', identity_type: 'user', agent_ids: ['$agent'] } },
+    ],
+  },
+  'GET /v1/identities': { variants: [own, { query: { after: '$identity' } }] },
+  'GET /v1/identities/count': {},
+  'GET /v1/identities/:identity_id': {},
+  'PATCH /v1/identities/:identity_id': {
+    variants: [{ body: { name: 'hijacked' } }, { body: { agent_ids: ['$agent'], block_ids: ['$block'] } }],
+  },
+  'PUT /v1/identities/:identity_id/properties': {
+    variants: [{ body: [{ key: 'k', value: 'hijacked', type: 'string' }] }],
+  },
+  'DELETE /v1/identities/:identity_id': {},
+  'GET /v1/identities/:identity_id/agents': {},
+  'GET /v1/identities/:identity_id/blocks': {},
+  'PATCH /v1/agents/:agent_id/identities/attach/:identity_id': {},
+  'PATCH /v1/agents/:agent_id/identities/detach/:identity_id': {},
   'POST /v1/admin/api-keys': {
     variants: [
       { body: { name: 'x', organization_id: '$org', role: 'member' } },
@@ -348,6 +384,16 @@ describe('id swap: organization B calls every route with organization A’s ids 
       }),
     );
     const mcpTools = await ok(api.get(`/v1/mcp-servers/${mcpServer.id}/tools`));
+    const identity = await ok(
+      api.post('/v1/identities', {
+        identifier_key: 'swap-identity',
+        name: `${name} identity`,
+        identity_type: 'user',
+        agent_ids: [agent.id],
+        block_ids: [block.id],
+        properties: [{ key: 'secret', value: `${name} secret`, type: 'string' }],
+      }),
+    );
     await ok(api.post(`/v1/agents/${agent.id}/messages`, { input: `hello swap from ${name}` }));
     const runs = await ok(api.get(`/v1/runs?agent_id=${agent.id}`));
     const steps = await ok(api.get(`/v1/steps?run_id=${runs[0].id}`));
@@ -374,6 +420,7 @@ describe('id swap: organization B calls every route with organization A’s ids 
       run: runs[0].id,
       step: steps[0].id,
       mcpServer: mcpServer.id,
+      identity: identity.id,
       apiKey: key.id,
       accessToken: token.token,
     };

@@ -6,6 +6,7 @@ import { RunsAndSteps1795574000000 } from './1795574000000-RunsAndSteps';
 import { McpServers1795574100000 } from './1795574100000-McpServers';
 import { Auth1795575000000 } from './1795575000000-Auth';
 import { EncryptMcpLocations1795575100000 } from './1795575100000-EncryptMcpLocations';
+import { Identities1795576000000 } from './1795576000000-Identities';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list works from
@@ -20,4 +21,5 @@ export const MIGRATIONS = [
   McpServers1795574100000,
   Auth1795575000000,
   EncryptMcpLocations1795575100000,
+  Identities1795576000000,
 ];
