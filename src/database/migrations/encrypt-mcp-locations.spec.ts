@@ -58,7 +58,8 @@ describe('EncryptMcpLocations migration', () => {
     // Bound to its row: the same ciphertext does not open under another id.
     expect(() => decryptSecret(rows[0].server_url_enc!, key, 'mcp_server-2/server_url')).toThrow();
 
-    await ds.undoLastMigration({ transaction: 'each' });
+    // Undo the later migrations, then this one.
+    for (let i = MIGRATIONS.length; i > upTo; i--) await ds.undoLastMigration({ transaction: 'each' });
     const back = await ds.query(`SELECT id, server_url, args FROM mcp_servers ORDER BY id`);
     expect(back).toEqual([
       { id: 'mcp_server-1', server_url: 'https://mcp.test/s/SECRET-TOKEN/mcp', args: null },
