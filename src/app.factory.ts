@@ -10,6 +10,7 @@ import { API_PREFIX, UNPREFIXED_ROUTES } from './auth/route-table';
 import { AppConfig, loadConfig } from './config/config';
 import { checkDependencies } from './config/preflight';
 import { installInputChecks } from './common/http-edge';
+import { aliasUrl } from './common/url-aliases';
 import { VERSION as version } from './common/version';
 import { MetricsService } from './observability/metrics.service';
 import { nameRequestSpan, requestSpan, startTracing } from './observability/tracing';
@@ -26,6 +27,8 @@ export async function createApp(config: AppConfig = loadConfig()): Promise<NestF
     const adapter = new FastifyAdapter({
       bodyLimit: config.http.bodyLimitBytes,
       routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+      // Letta's older paths (/api/..., .../archival) reach the current routes (src/common/url-aliases.ts).
+      rewriteUrl: (req: IncomingMessage) => aliasUrl(req.method, req.url ?? '/'),
       // Traced, the request id is the trace id (clients join a trace with `traceparent`).
       genReqId: (req: IncomingMessage) => {
         const traced = requestSpan(req)?.spanContext().traceId;
