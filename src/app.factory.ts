@@ -1,4 +1,5 @@
 import helmet from '@fastify/helmet';
+import multipart from '@fastify/multipart';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -60,6 +61,17 @@ export async function createApp(config: AppConfig = loadConfig()): Promise<NestF
           styleSrc: ["'self'", "'unsafe-inline'"],
           imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
         },
+      },
+    });
+    // multipart/form-data uploads (agent-file import), read by the routes that take them
+    // (src/common/multipart.ts); a file is bounded like any body.
+    await app.register(multipart, {
+      limits: {
+        fileSize: config.http.bodyLimitBytes,
+        files: 2,
+        fields: 32,
+        fieldSize: 1024 * 1024,
+        parts: 40,
       },
     });
     // Browsers may call from ENGRAM_CORS_ORIGINS (Letta's --cors); '*' (the default) reflects any

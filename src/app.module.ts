@@ -1,6 +1,7 @@
 import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
+import { AgentFilesModule } from './agent-files/agent-files.module';
 import { AgentsModule } from './agents/agents.module';
 import { ArchivalModule } from './archival/archival.module';
 import { AuthModule } from './auth/auth.module';
@@ -17,6 +18,7 @@ import { ModelsModule } from './models/models.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { traceLogFields, Tracing, tracingActive } from './observability/tracing';
 import { OrganizationsModule } from './organizations/organizations.module';
+import { SystemPromptModule } from './system-prompt/system-prompt.module';
 import { ToolsModule } from './tools/tools.module';
 import { RunsModule } from './runs/runs.module';
 
@@ -31,6 +33,8 @@ export const DOMAIN_MODULES = [
   ArchivalModule,
   McpModule,
   RunsModule,
+  SystemPromptModule,
+  AgentFilesModule,
 ];
 
 function loggerModule() {

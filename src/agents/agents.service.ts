@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { Principal } from '../common/auth/principal';
 import { InvalidInputError, NotFoundError } from '../common/errors';
 import { isId, newId } from '../common/ids';
@@ -23,7 +24,12 @@ export class AgentsService {
     private readonly extensions: AgentExtensions,
   ) {}
 
-  async create(p: Principal, dto: CreateAgentDto): Promise<AgentEntity> {
+  /** `inTransaction` runs last inside the creating transaction (an import writes the history there). */
+  async create(
+    p: Principal,
+    dto: CreateAgentDto,
+    inTransaction?: (agent: AgentEntity, m: EntityManager) => Promise<void>,
+  ): Promise<AgentEntity> {
     const agentType: AgentType = dto.agent_type ?? 'letta_v1_agent';
     const llmConfig = this.models.llmConfig(dto.model, dto.llm_config, {
       contextWindow: dto.context_window_limit,
@@ -82,6 +88,7 @@ export class AgentsService {
         for (const ext of this.extensions.all()) {
           await ext.afterCreate?.(p, created, dto, prepared.get(ext.name), m);
         }
+        await inTransaction?.(created, m);
       },
     );
     return this.get(p, id);

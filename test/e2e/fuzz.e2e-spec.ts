@@ -167,6 +167,14 @@ describe('fuzzing every route (e2e)', () => {
     await api.patch(`/v1/agents/${agent.id}/tools/attach/${tool.id}`);
     const archive = (await api.post('/v1/archives', { name: 'fuzz-archive' })).body;
     const passage = (await api.post(`/v1/archives/${archive.id}/passages`, { text: 'a passage' })).body;
+    const identity = (
+      await api.post('/v1/identities', {
+        identifier_key: 'fuzz-user',
+        name: 'Fuzz',
+        identity_type: 'user',
+        agent_ids: [agent.id],
+      })
+    ).body;
     const sent = (await api.post(`/v1/agents/${agent.id}/messages`, { input: 'hello' })).body;
     const runId = sent.usage?.run_ids?.[0];
     const steps = runId ? (await api.get(`/v1/runs/${runId}/steps`)).body : [];
@@ -181,6 +189,7 @@ describe('fuzzing every route (e2e)', () => {
       run_id: [runId].filter(Boolean),
       step_id: steps.map((s: { id: string }) => s.id).slice(0, 1),
       message_id: sent.messages.map((m: { id: string }) => m.id).slice(0, 1),
+      identity_id: [identity.id],
     });
   });
   afterAll(async () => {

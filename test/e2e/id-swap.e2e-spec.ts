@@ -69,9 +69,35 @@ const PARAM_KINDS: Record<string, Kind> = {
 const NAME_PARAMS: Record<string, string> = { block_label: 'human', tool_name: TOOL_NAME };
 
 interface Variant {
-  /** `'$kind'` anywhere in the body or query is replaced by that fixture's id (A's or B's). */
+  /** `'$kind'` anywhere in the body, query or form is replaced by that fixture's id (A's or B's). */
   body?: unknown;
   query?: Record<string, string>;
+  /** A multipart/form-data body instead: `file` is sent as a JSON file, `fields` as text fields. */
+  form?: { file: unknown; fields?: Record<string, string> };
+}
+
+/** A minimal agent file (Letta's AgentFileSchema) for the import route. */
+function agentFile(extra: Record<string, unknown> = {}) {
+  return {
+    agents: [
+      {
+        id: 'agent-0',
+        name: 'imported',
+        llm_config: { model: 'gpt-4o-mini', model_endpoint_type: 'openai', context_window: 8000 },
+        tool_ids: [],
+        block_ids: [],
+        messages: [],
+        in_context_message_ids: [],
+        ...extra,
+      },
+    ],
+    groups: [],
+    blocks: [],
+    files: [],
+    sources: [],
+    tools: [],
+    mcp_servers: [],
+  };
 }
 
 interface RouteFixture {
@@ -122,6 +148,14 @@ const ROUTES: Record<string, RouteFixture> = {
     ],
   },
   'DELETE /v1/agents/:agent_id': {},
+  'GET /v1/agents/:agent_id/export': { variants: [{}, { query: { scrub_messages: 'true' } }] },
+  'POST /v1/agents/import': {
+    variants: [
+      { form: { file: agentFile() } },
+      { form: { file: agentFile({ identity_ids: ['$identity'] }) } },
+    ],
+  },
+  'POST /v1/agents/:agent_id/recompile': { variants: [{}, { query: { dry_run: 'true' } }] },
   'GET /v1/tags': {},
   'GET /v1/agents/:agent_id/core-memory/blocks': {},
   'GET /v1/agents/:agent_id/core-memory/blocks/:block_label': {},
@@ -280,7 +314,7 @@ function slotsOf(route: RouteInfo, fixture: RouteFixture, variant: Variant): Kin
       );
     kinds.push(kind);
   }
-  const text = JSON.stringify([variant.body ?? null, variant.query ?? null]);
+  const text = JSON.stringify([variant.body ?? null, variant.query ?? null, variant.form ?? null]);
   for (const [, kind] of text.matchAll(/"\$([A-Za-z]+)"/g)) {
     if (!KINDS.has(kind)) throw new Error(`${route.method} ${route.path}: unknown placeholder '$${kind}'`);
     kinds.push(kind as Kind);
@@ -305,7 +339,17 @@ function build(route: RouteInfo, fixture: RouteFixture, variant: Variant, owners
   };
   const body = variant.body === undefined ? undefined : fill(variant.body);
   const query = variant.query ? (fill(variant.query) as Record<string, string>) : undefined;
-  return { path: query ? `${path}?${new URLSearchParams(query)}` : path, body };
+  const form = variant.form
+    ? (fill(variant.form) as { file: unknown; fields?: Record<string, string> })
+    : undefined;
+  return { path: query ? `${path}?${new URLSearchParams(query)}` : path, body: form ? toForm(form) : body };
+}
+
+function toForm(form: { file: unknown; fields?: Record<string, string> }): FormData {
+  const data = new FormData();
+  data.append('file', new Blob([JSON.stringify(form.file)]), 'agent.af');
+  for (const [k, v] of Object.entries(form.fields ?? {})) data.append(k, v);
+  return data;
 }
 
 /** Every assignment of A/B to `n` slots with at least one of A's. */
@@ -327,10 +371,14 @@ function isEmptyResult(body: unknown): boolean {
 }
 
 async function call(api: Api, method: string, path: string, body: unknown) {
+  const multipart = body instanceof FormData;
   const res = await fetch(`${api.baseUrl}${path}`, {
     method,
-    headers: { ...api.headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    headers: {
+      ...api.headers,
+      ...(body === undefined || multipart ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : multipart ? body : JSON.stringify(body),
     signal: AbortSignal.timeout(20_000),
   });
   const text = await res.text();
@@ -522,7 +570,8 @@ describe('id swap: organization B calls every route with organization A’s ids 
           const { path, body } = build(route, fixture, variant, owners);
           const res = await call(caller, route.method, path, body);
           calls++;
-          const label = `${route.method} ${path}${body === undefined ? '' : ` ${JSON.stringify(body)}`} → ${res.status}`;
+          const shown = body instanceof FormData ? JSON.stringify(variant.form) : JSON.stringify(body);
+          const label = `${route.method} ${path}${body === undefined ? '' : ` ${shown}`} → ${res.status}`;
           const leaked = [...aIds].filter((id) => res.status < 300 && res.text.includes(id));
           if (leaked.length) failures.push(`${label}: leaks A's ${leaked.join(', ')}`);
           if (adminOnly) {
