@@ -1,5 +1,10 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MIGRATIONS } from '../../src/database/migrations';
+import { startTestApp, TestApp } from '../support/app';
+import { ADMIN_KEY, bearer, tenantWithKeys, TenantWithKeys } from '../support/auth';
 import { BuiltCli } from '../support/cli';
 import { FakeOpenAiServer } from '../support/fake-openai';
 import { createScratchDatabase, dropScratchDatabase } from '../support/scratch-database';
@@ -40,7 +45,7 @@ describe('the engram CLI, from the build (e2e)', () => {
   it('answers --help for itself and every subcommand', async () => {
     const top = await cli.run(['--help']);
     expect(top.code).toBe(0);
-    for (const sub of ['api', 'worker', 'migrate', 'doctor'])
+    for (const sub of ['api', 'worker', 'migrate', 'doctor', 'import-af'])
       expect(top.stdout).toMatch(new RegExp(`\\n  ${sub}\\b`));
 
     const expected: Record<string, string[]> = {
@@ -48,6 +53,14 @@ describe('the engram CLI, from the build (e2e)', () => {
       worker: ['--metrics-port <port>'],
       migrate: ['Apply pending database migrations'],
       doctor: ['--json', 'pgvector'],
+      'import-af': [
+        '<file>',
+        '--url <url>',
+        '--api-key <key>',
+        'ENGRAM_API_KEY',
+        '--strip-messages',
+        '--no-copy-suffix',
+      ],
     };
     const helps = await Promise.all(Object.keys(expected).map((sub) => cli.run([sub, '--help'])));
     Object.keys(expected).forEach((sub, i) => {
@@ -63,6 +76,129 @@ describe('the engram CLI, from the build (e2e)', () => {
     const cors = await cli.run(['api', '--cors', 'not an origin']);
     expect(cors.code).toBe(1);
     expect(cors.stderr).toContain('is not an origin');
+  });
+
+  describe('import-af', () => {
+    let app: TestApp;
+    let tenant: TenantWithKeys;
+    let dir: string;
+    const file = (name: string, content: unknown) => {
+      const path = join(dir, name);
+      writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+      return path;
+    };
+    const agentFile = {
+      agents: [
+        {
+          id: 'agent-0',
+          name: 'from-cli',
+          system: 'You came from a file.',
+          llm_config: {
+            model: 'gpt-4o-mini',
+            model_endpoint_type: 'openai',
+            context_window: 8000,
+            handle: 'openai/gpt-4o-mini',
+          },
+          tool_ids: [],
+          block_ids: ['block-0'],
+          messages: [],
+          in_context_message_ids: [],
+        },
+      ],
+      groups: [],
+      blocks: [{ id: 'block-0', label: 'human', value: 'Imported by the CLI.', limit: 1000 }],
+      files: [],
+      sources: [],
+      tools: [],
+      mcp_servers: [],
+    };
+
+    beforeAll(async () => {
+      app = await startTestApp({ ENGRAM_ADMIN_KEY: ADMIN_KEY });
+      tenant = await tenantWithKeys(bearer(app.baseUrl, ADMIN_KEY), 'cli-import');
+      dir = mkdtempSync(join(tmpdir(), 'engram-af-'));
+    });
+    afterAll(async () => {
+      rmSync(dir, { recursive: true, force: true });
+      await app?.close();
+    });
+
+    it('imports a file into the running server with --url and --api-key, printing the new ids', async () => {
+      const path = file('agent.af', agentFile);
+      const r = await cli.run([
+        'import-af',
+        path,
+        '--url',
+        app.baseUrl,
+        '--api-key',
+        tenant.keys.member.key,
+        '--no-copy-suffix',
+        '--secrets',
+        '{"TOKEN": "t"}',
+      ]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const [id] = r.stdout.trim().split('\n');
+      expect(id).toMatch(/^agent-[0-9a-f-]{36}$/);
+      const agent = await tenant.as.member.get(`/v1/agents/${id}`);
+      expect(agent.status).toBe(200);
+      expect(agent.body).toMatchObject({ name: 'from-cli', system: 'You came from a file.' });
+      expect(agent.body.blocks.map((b: { value: string }) => b.value)).toEqual(['Imported by the CLI.']);
+      expect(agent.body.secrets.map((s: { key: string; value: string }) => [s.key, s.value])).toEqual([
+        ['TOKEN', 't'],
+      ]);
+
+      // The URL and key may come from the environment instead; the default name gets '_copy'.
+      const env = await cli.run(['import-af', path, '--json'], {
+        ENGRAM_URL: app.baseUrl,
+        ENGRAM_API_KEY: tenant.keys.member.key,
+      });
+      expect(env.code).toBe(0);
+      const answer = JSON.parse(env.stdout) as { agent_ids: string[] };
+      expect((await tenant.as.member.get(`/v1/agents/${answer.agent_ids[0]}`)).body.name).toBe(
+        'from-cli_copy',
+      );
+    });
+
+    it('reports what went wrong and exits 1', async () => {
+      const path = file('ok.af', agentFile);
+      const noKey = await cli.run(['import-af', path, '--url', app.baseUrl]);
+      expect(noKey.code).toBe(1);
+      expect(noKey.stderr).toContain('the server answered 401');
+      const readOnly = await cli.run([
+        'import-af',
+        path,
+        '--url',
+        app.baseUrl,
+        '--api-key',
+        tenant.keys.read_only.key,
+      ]);
+      expect(readOnly.code).toBe(1);
+      expect(readOnly.stderr).toContain('403');
+      const broken = await cli.run([
+        'import-af',
+        file('broken.af', '{"agents": ['),
+        '--url',
+        app.baseUrl,
+        '--api-key',
+        tenant.keys.member.key,
+      ]);
+      expect(broken.code).toBe(1);
+      expect(broken.stderr).toContain('400: Corrupted agent file format');
+      const missing = await cli.run(['import-af', join(dir, 'nope.af'), '--url', app.baseUrl]);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain('cannot read');
+      const down = await cli.run(['import-af', path, '--url', `http://127.0.0.1:${await closedPort()}`]);
+      expect(down.code).toBe(1);
+      expect(down.stderr).toContain('cannot reach');
+      const badUrl = await cli.run(['import-af', path, '--url', 'ftp://x']);
+      expect(badUrl.code).toBe(1);
+      expect(badUrl.stderr).toContain("option '--url <url>' argument 'ftp://x' is invalid");
+      const badSecrets = await cli.run(['import-af', path, '--secrets', '[1]']);
+      expect(badSecrets.code).toBe(1);
+      expect(badSecrets.stderr).toContain('expected a JSON object');
+      expect((await tenant.as.member.get('/v1/agents/count')).body).toBe(2);
+    });
   });
 
   withPostgres('migrate reports an up-to-date database', async () => {

@@ -1,11 +1,18 @@
 import type { Command } from 'commander';
 import { apiCommand } from './api.command';
 import { doctorCommand } from './doctor.command';
+import { importAfCommand } from './import-af.command';
 import { migrateCommand } from './migrate.command';
 import { workerCommand } from './worker.command';
 
 /**
  * Every `engram` subcommand. A new one is a file beside these exporting a function that returns
- * its `Command`, listed here (`import-af` and `upload` come with their routes).
+ * its `Command`, listed here (`upload` comes with the folder routes).
  */
-export const COMMANDS: (() => Command)[] = [apiCommand, workerCommand, migrateCommand, doctorCommand];
+export const COMMANDS: (() => Command)[] = [
+  apiCommand,
+  workerCommand,
+  migrateCommand,
+  doctorCommand,
+  importAfCommand,
+];
