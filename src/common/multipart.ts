@@ -32,7 +32,10 @@ export async function readUpload(request: FastifyRequest, fileField = 'file'): P
             : `${fileField}: only one file may be uploaded`,
         );
       }
-      upload = { file: await part.toBuffer(), filename: part.filename };
+      upload = {
+        file: await part.toBuffer().catch((e: unknown) => tooLarge(request, fileField, e)),
+        filename: part.filename,
+      };
     } else {
       if (part.fieldname in fields) throw new InvalidInputError(`${part.fieldname}: given twice`);
       fields[part.fieldname] = String(part.value);
@@ -40,4 +43,16 @@ export async function readUpload(request: FastifyRequest, fileField = 'file'): P
   }
   if (!upload) throw new InvalidInputError(`${fileField}: the upload has no file`);
   return { ...upload, fields };
+}
+
+/** The file-size limit is the body limit (app.factory): a larger file is a 413 that says so. */
+function tooLarge(request: FastifyRequest, field: string, e: unknown): never {
+  if ((e as { code?: string }).code !== 'FST_REQ_FILE_TOO_LARGE') throw e;
+  const limit = request.routeOptions?.bodyLimit ?? request.server.initialConfig.bodyLimit ?? 0;
+  const mb = Number((limit / (1024 * 1024)).toFixed(2));
+  throw new DomainError(
+    413,
+    'payload_too_large',
+    `${field}: larger than the limit of ${mb} MB (ENGRAM_BODY_LIMIT_MB)`,
+  );
 }

@@ -633,3 +633,23 @@ describe('agent files: export and import (e2e)', () => {
     expect(await counts()).toEqual(before);
   });
 });
+
+describe('agent files: the upload is bounded by ENGRAM_BODY_LIMIT_MB (e2e)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ ENGRAM_BODY_LIMIT_MB: '0.05' });
+  });
+  afterAll(() => t.close());
+
+  it('answers 413 to a larger file and creates nothing', async () => {
+    const api = await newTenant(new Api(t.baseUrl), 'af-limit');
+    const big = lettaFixture();
+    big.blocks[0].value = 'x'.repeat(100_000);
+    big.blocks[0].limit = 200_000;
+    const res = await importFile(api, big);
+    expect(res.status).toBe(413);
+    expect(res.body.detail).toMatch(/limit/i);
+    expect((await api.get('/v1/agents/count')).body).toBe(0);
+    expect((await importFile(api, lettaFixture())).status).toBe(200);
+  });
+});
