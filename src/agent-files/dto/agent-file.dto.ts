@@ -11,12 +11,10 @@ import {
   Min,
   MaxLength,
 } from 'class-validator';
+import { HANDLE, HANDLE_MESSAGE } from '../../agents/dto/agent.dto';
 import { BadRequestError } from '../../common/errors';
 import { toBool, toInt } from '../../common/query-transforms';
 import type { ImportOptions } from '../agent-file-import.service';
-
-const HANDLE = /^[A-Za-z0-9_.-]+\/.+$/;
-const HANDLE_MESSAGE = "must be a handle of the form 'provider/model'";
 
 export class ExportAgentFileQueryDto {
   @ApiPropertyOptional({ description: 'Leave the message history out' })

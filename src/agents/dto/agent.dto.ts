@@ -34,8 +34,8 @@ export const AGENT_TYPES = [
 ] as const;
 export type AgentType = (typeof AGENT_TYPES)[number];
 
-const HANDLE = /^[A-Za-z0-9_.-]+\/.+$/;
-const HANDLE_MESSAGE = "must be a handle of the form 'provider/model', e.g. 'openai/gpt-4o-mini'";
+export const HANDLE = /^[A-Za-z0-9_.-]+\/.+$/;
+export const HANDLE_MESSAGE = "must be a handle of the form 'provider/model', e.g. 'openai/gpt-4o-mini'";
 
 /** Fields shared by create and update, as the Letta client sends them. */
 class AgentFieldsDto {
@@ -154,7 +154,7 @@ export class UpdateAgentDto extends AgentFieldsDto {
   @ApiPropertyOptional() @IsOptional() @IsString() last_stop_reason?: string | null;
 }
 
-const INCLUDES = [
+export const INCLUDES = [
   'agent.blocks',
   'agent.identities',
   'agent.managed_group',

@@ -11,6 +11,7 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
+import { INCLUDES } from '../../agents/dto/agent.dto';
 import { PageQueryDto } from '../../common/pagination';
 import { toArray } from '../../common/query-transforms';
 import { IDENTITY_TYPES, IdentityType, PROPERTY_TYPES, PropertyType } from '../identity.entity';
@@ -78,21 +79,10 @@ export class ListIdentitiesQueryDto extends PageQueryDto {
   identity_type?: IdentityType;
 }
 
-const AGENT_INCLUDES = [
-  'agent.blocks',
-  'agent.identities',
-  'agent.managed_group',
-  'agent.pending_approval',
-  'agent.secrets',
-  'agent.sources',
-  'agent.tags',
-  'agent.tools',
-];
-
 export class ListIdentityAgentsQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ type: [String], enum: AGENT_INCLUDES })
+  @ApiPropertyOptional({ type: [String], enum: INCLUDES })
   @IsOptional()
   @Transform(toArray)
-  @IsIn(AGENT_INCLUDES, { each: true })
+  @IsIn(INCLUDES, { each: true })
   include?: string[];
 }
