@@ -5,6 +5,7 @@
  *   npm run bench:crud                      # embedded Postgres
  *   DATABASE_URL=postgres://... npm run bench:crud
  *   ENGRAM_ADMIN_KEY=... npm run bench:crud # auth required: every request sends a member API key
+ * Each route's SQL round trips per request are counted by a hook on pg's client and printed.
  * Env: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 32).
  */
 import 'reflect-metadata';
@@ -15,9 +16,10 @@ import { createApp } from '../src/app.factory';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import { CredentialsService } from '../src/auth/credentials.service';
 import { loadConfig } from '../src/config/config';
-import { load, printTable } from './support';
+import { load, loadAverage, printTable, queryCounter } from './support';
 
 async function main(): Promise<void> {
+  const queries = queryCounter();
   const seconds = Number(process.env.BENCH_SECONDS ?? 10);
   const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
   const config = loadConfig({
@@ -78,7 +80,30 @@ async function main(): Promise<void> {
   const barePort = (bare.server.address() as { port: number }).port;
 
   console.log(
-    `bench/crud: ${seconds}s per case, ${connections} connections, db=${config.database.url ? 'postgres' : 'embedded PGlite'}, pool=${poolSize}, auth=${config.auth.mode === 'required' ? 'required (API key)' : 'off'}`,
+    `bench/crud: ${seconds}s per case, ${connections} connections, db=${config.database.url ? 'postgres' : 'embedded PGlite'}, pool=${poolSize}, auth=${config.auth.mode === 'required' ? 'required (API key)' : 'off'}, load average ${loadAverage()}`,
+  );
+  // SQL round trips of one request of each measured route, one at a time so nothing else counts.
+  const createBody = JSON.stringify({
+    model: 'openai/gpt-4o-mini',
+    include_base_tools: false,
+    memory_blocks: [{ label: 'human', value: 'x' }],
+  });
+  const roundTrips = async (path: string, method: 'GET' | 'POST', body?: string) => {
+    await fetch(base + path, { method, body, headers: { 'content-type': 'application/json', ...headers } });
+    queries.take();
+    const r = await fetch(base + path, {
+      method,
+      body,
+      headers: { 'content-type': 'application/json', ...headers },
+    });
+    if (!r.ok) throw new Error(`${method} ${path}: ${r.status}`);
+    await r.arrayBuffer();
+    return queries.take().length;
+  };
+  console.log(
+    `SQL round trips per request: GET /v1/agents/:id ${await roundTrips(`/v1/agents/${created.id}`, 'GET')}, ` +
+      `POST /v1/agents ${await roundTrips('/v1/agents', 'POST', createBody)}, ` +
+      `GET /v1/agents?limit=50 ${await roundTrips('/v1/agents?limit=50', 'GET')}`,
   );
   const results = [];
   results.push(
@@ -100,11 +125,7 @@ async function main(): Promise<void> {
     await load('POST /v1/agents', {
       url: `${base}/v1/agents`,
       method: 'POST',
-      body: JSON.stringify({
-        model: 'openai/gpt-4o-mini',
-        include_base_tools: false,
-        memory_blocks: [{ label: 'human', value: 'x' }],
-      }),
+      body: createBody,
       headers,
       seconds,
       connections,

@@ -5,6 +5,10 @@
  *   2. 300 ms LLM: 200 agents × 5 messages concurrently, throughput as % of ideal
  *      (ideal: every agent's 5 messages back to back at the LLM's latency, nothing else).
  *
+ * Every sequential case also prints the SQL round trips per message, counted by a hook on pg's
+ * client (BENCH_SQL=1 lists the statements of one message). With DATABASE_URL set, the same
+ * cases then run again on the embedded database (BENCH_EMBEDDED=0 skips that pass).
+ *
  *   npm run bench:step                      # embedded Postgres
  *   DATABASE_URL=postgres://... npm run bench:step
  * Env: BENCH_N (messages per latency case, default 200), BENCH_AGENTS (default 200).
@@ -13,9 +17,10 @@ import 'reflect-metadata';
 import { createApp } from '../src/app.factory';
 import { loadConfig } from '../src/config/config';
 import { FakeOpenAiServer } from '../test/support/fake-openai';
-import { percentile } from './support';
+import { loadAverage, percentile, queryCounter, rerunEmbedded } from './support';
 
 async function main(): Promise<void> {
+  const queries = queryCounter();
   const n = Number(process.env.BENCH_N ?? 200);
   const agentsN = Number(process.env.BENCH_AGENTS ?? 200);
   const fake = await FakeOpenAiServer.start({ record: false, defaultReply: { content: 'ok' } });
@@ -63,10 +68,13 @@ async function main(): Promise<void> {
   };
 
   const db = config.database.url ? 'postgres' : 'embedded PGlite';
-  console.log(`bench/step: db=${db}, fake LLM on loopback, ${n} messages per latency case`);
+  console.log(
+    `bench/step: db=${db}, fake LLM on loopback, ${n} messages per latency case, load average ${loadAverage()}`,
+  );
   const latencyCase = async (label: string, steps: 1 | 3, parallel: number) => {
     const agents = await Promise.all(Array.from({ length: parallel }, newAgent));
     const times: number[] = [];
+    queries.take();
     const started = performance.now();
     await Promise.all(
       agents.map(async (a, w) => {
@@ -82,14 +90,22 @@ async function main(): Promise<void> {
       }),
     );
     const seconds = (performance.now() - started) / 1000;
+    const sql = queries.take();
     times.sort((x, y) => x - y);
+    const perMessage = parallel === 1 ? `  ${(sql.length / n).toFixed(1).padStart(5)} SQL/msg` : '';
     console.log(
       `${label.padEnd(40)} p50 ${percentile(times, 50).toFixed(1).padStart(6)} ms  p99 ${percentile(times, 99)
         .toFixed(1)
         .padStart(
           6,
-        )} ms  ${(n / seconds).toFixed(1).padStart(7)} msgs/s  ${((n * steps) / seconds).toFixed(1).padStart(7)} steps/s`,
+        )} ms  ${(n / seconds).toFixed(1).padStart(7)} msgs/s  ${((n * steps) / seconds).toFixed(1).padStart(7)} steps/s${perMessage}`,
     );
+    if (process.env.BENCH_SQL && parallel === 1) {
+      const a = agents[0];
+      queries.take();
+      await post(`/v1/agents/${a.id}/messages`, { input: steps === 3 ? '[3] listed' : 'listed' });
+      for (const q of queries.take()) console.log(`    ${q.slice(0, 160)}`);
+    }
   };
   await latencyCase('1-step, sequential', 1, 1);
   await latencyCase('3-step (memory, search, reply), sequential', 3, 1);
@@ -113,11 +129,12 @@ async function main(): Promise<void> {
   const ideal = perAgent * 0.3;
   const total = agentsN * perAgent;
   console.log(
-    `300 ms LLM, ${agentsN} agents x ${perAgent} msgs: ${seconds.toFixed(2)} s for ${total} msgs = ${(total / seconds).toFixed(1)} msgs/s; ideal ${ideal.toFixed(2)} s -> ${((ideal / seconds) * 100).toFixed(1)}% of ideal`,
+    `300 ms LLM, ${agentsN} agents x ${perAgent} msgs: ${seconds.toFixed(2)} s for ${total} msgs = ${(total / seconds).toFixed(1)} msgs/s; ideal ${ideal.toFixed(2)} s -> ${((ideal / seconds) * 100).toFixed(1)}% of ideal (load average ${loadAverage()})`,
   );
 
   await app.close();
   await fake.close();
+  if (config.database.url && process.env.BENCH_EMBEDDED !== '0') await rerunEmbedded('bench/step.ts');
 }
 
 main().catch((err) => {

@@ -1,4 +1,7 @@
 import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { Client } from 'pg';
 
 /** Shared helpers for benchmarks: bounded loopback load and percentile maths. */
 
@@ -62,4 +65,48 @@ export function printTable(rows: LoadResult[]): void {
           .join(''),
     );
   }
+}
+
+/**
+ * Counts SQL round trips: every statement the app sends (TypeORM, prepared reads, BEGIN/COMMIT)
+ * goes through pg's `Client.prototype.query`, so a hook there sees them all, embedded or not.
+ * `take()` returns the statements since the last call.
+ */
+export function queryCounter(): { take(): string[] } {
+  const proto = Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
+  const original = proto.query;
+  let seen: string[] = [];
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    const q = args[0];
+    const text = typeof q === 'string' ? q : ((q as { text?: string; name?: string })?.text ?? '?');
+    seen.push(text.replace(/\s+/g, ' ').trim());
+    return original.apply(this, args);
+  };
+  return {
+    take() {
+      const out = seen;
+      seen = [];
+      return out;
+    },
+  };
+}
+
+/** Runs this bench again in a child process on the embedded database (no DATABASE_URL). */
+export async function rerunEmbedded(script: string, extraEnv: Record<string, string> = {}): Promise<void> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv, BENCH_EMBEDDED_PASS: '1' };
+  delete env.DATABASE_URL;
+  delete env.REDIS_URL;
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, ['-r', './bench/register.js', script], { env, stdio: 'inherit' });
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${script} (embedded) exit ${code}`)),
+    );
+  });
+}
+
+/** The machine's load average, printed beside every figure (the machine is shared). */
+export function loadAverage(): string {
+  return loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 }
