@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { MEMORY_PROMPT_TEMPLATE } from '@engram/agent-runtime';
 import type { EntityManager } from 'typeorm';
 import { Principal } from '../common/auth/principal';
 import { InvalidInputError, NotFoundError } from '../common/errors';
@@ -38,7 +39,7 @@ export class AgentsService {
       enableReasoner: dto.enable_reasoner ?? dto.reasoning,
       maxReasoningTokens: dto.max_reasoning_tokens,
     });
-    const embeddingConfig = this.models.embeddingConfig(
+    const embeddingConfig = await this.models.embeddingConfig(
       dto.embedding,
       dto.embedding_config,
       dto.embedding_chunk_size,
@@ -166,7 +167,10 @@ export class AgentsService {
       patch.model = (llm.handle as string | undefined) ?? dto.model ?? agent.model;
     }
     if (dto.embedding || dto.embedding_config) {
-      const emb = this.models.embeddingConfig(dto.embedding ?? undefined, dto.embedding_config ?? undefined);
+      const emb = await this.models.embeddingConfig(
+        dto.embedding ?? undefined,
+        dto.embedding_config ?? undefined,
+      );
       patch.embeddingConfig = emb;
       patch.embedding = (emb?.handle as string | undefined) ?? dto.embedding ?? agent.embedding;
     }
@@ -284,7 +288,7 @@ function toAgentState(a: AgentEntity, blocks: BlockEntity[], tags: string[]): Re
       blocks: blockDtos,
       file_blocks: [],
       git_enabled: false,
-      prompt_template: '',
+      prompt_template: MEMORY_PROMPT_TEMPLATE,
     },
     model: a.model,
     embedding: a.embedding,

@@ -14,6 +14,7 @@ export class MessageEntity {
   @Column('text', { nullable: true }) name: string | null;
   @Column('jsonb', { name: 'tool_returns', nullable: true }) toolReturns: unknown[] | null;
   @Column('jsonb', { nullable: true }) approvals: unknown[] | null;
+  @Column('text', { name: 'approval_request_id', nullable: true }) approvalRequestId: string | null;
   @Column('text', { name: 'run_id', nullable: true }) runId: string | null;
   @Column('text', { name: 'step_id', nullable: true }) stepId: string | null;
   @Column('text', { nullable: true }) otid: string | null;

@@ -123,6 +123,9 @@ export class MessagesRepository extends TenantRepository<MessageEntity> {
         totalTokens: u.totalTokens,
         cachedInputTokens: u.cachedInputTokens ?? null,
         reasoningTokens: u.reasoningTokens ?? null,
+        stepNs: input.timing ? String(input.timing.stepNs) : null,
+        llmRequestNs: input.timing ? String(input.timing.llmRequestNs) : null,
+        toolExecutionNs: input.timing ? String(input.timing.toolExecutionNs) : null,
       });
       await m
         .getRepository(AgentEntity)
@@ -146,6 +149,25 @@ export class MessagesRepository extends TenantRepository<MessageEntity> {
         .getRepository(AgentEntity)
         .update({ organizationId, id: input.agentId }, { messageIds: input.inContextMessageIds });
     });
+  }
+
+  /**
+   * For each agent whose context ends with an approval request (its last run stopped on
+   * `requires_approval`), that request; one query for the whole batch.
+   */
+  async pendingApprovals(organizationId: string, agentIds: string[]): Promise<Map<string, AgentMessage>> {
+    if (agentIds.length === 0) return new Map();
+    const rows = await this.scoped(organizationId, 'm')
+      .innerJoin(
+        AgentEntity,
+        'a',
+        'a.organization_id = m.organization_id AND m.id = a.message_ids[cardinality(a.message_ids)]',
+      )
+      .andWhere('a.id = ANY(:agentIds)', { agentIds })
+      .andWhere(`m.role = 'approval'`)
+      .andWhere(`jsonb_typeof(m.tool_calls) = 'array' AND jsonb_array_length(m.tool_calls) > 0`)
+      .getMany();
+    return new Map(rows.map((r) => [r.agentId, toAgentMessage(r)]));
   }
 
   /** Resets the agent's context to the given ids (history stays stored and searchable). */

@@ -165,10 +165,11 @@ export class MessagesService {
         persistCompaction: (input) => this.messages.persistCompaction(p.organizationId, input),
       },
     });
+    // Letta's CompactionResponse; with nothing to cut the context stays as it was.
     return {
-      summarized: result.summarized,
-      messages_before: inContext.length,
-      messages_after: result.summarized ? result.inContext.length : inContext.length,
+      num_messages_before: inContext.length,
+      num_messages_after: result.summarized ? result.inContext.length : inContext.length,
+      summary: result.summarized ? result.summary : '',
     };
   }
 }

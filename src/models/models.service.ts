@@ -1,5 +1,12 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { LlmError, ProviderRegistry, ResolvedModel, warmTokenizer } from '@engram/llm';
+import {
+  EmbeddingError,
+  EmbeddingRegistry,
+  knownEmbeddingDimensions,
+  LOCAL_EMBEDDING_HANDLE,
+  parseEmbeddingHandle,
+} from '@engram/embeddings';
 import { BadRequestError, InvalidInputError } from '../common/errors';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config';
@@ -20,15 +27,40 @@ const LLM_PROVIDERS: Record<string, string> = {
 
 const CONTEXT_DEFAULT = 32_000;
 
+/** The client's `embedding_endpoint_type` values a handle's provider may stand for. */
+const EMBEDDING_ENDPOINT_TYPES = new Set([
+  'openai',
+  'anthropic',
+  'bedrock',
+  'google_ai',
+  'google_vertex',
+  'azure',
+  'groq',
+  'ollama',
+  'webui',
+  'webui-legacy',
+  'lmstudio',
+  'lmstudio-legacy',
+  'llamacpp',
+  'koboldcpp',
+  'vllm',
+  'hugging-face',
+  'mistral',
+  'together',
+  'pinecone',
+]);
+
 /**
  * Turns model and embedding handles into the llm_config / embedding_config an agent stores.
  */
 @Injectable()
 export class ModelsService implements OnModuleInit {
   readonly registry: ProviderRegistry;
+  private readonly embeddings: EmbeddingRegistry;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig, metrics: MetricsService) {
     this.registry = ProviderRegistry.fromEnv(config.rawEnv, { instrumentation: llmInstrumentation(metrics) });
+    this.embeddings = EmbeddingRegistry.fromEnv(config.rawEnv);
   }
 
   /** The tokenizer takes about half a second to build: at boot, not inside the first request. */
@@ -52,14 +84,15 @@ export class ModelsService implements OnModuleInit {
   }
 
   async listEmbeddingModels(): Promise<Record<string, unknown>[]> {
-    const local = this.embeddingConfig('local/hash-embedding-v1');
+    const local = await this.embeddings.embeddingConfigFor(LOCAL_EMBEDDING_HANDLE);
     return [
       {
         ...local,
         display_name: 'Local hashed n-gram embedder (offline)',
-        handle: 'local/hash-embedding-v1',
+        handle: LOCAL_EMBEDDING_HANDLE,
         provider_name: 'local',
-        provider_type: 'local',
+        // Letta has no "local" provider type: a model run in-process is its hugging-face kind.
+        provider_type: 'hugging-face',
         model_type: 'embedding',
         name: 'hash-embedding-v1',
       },
@@ -131,24 +164,72 @@ export class ModelsService implements OnModuleInit {
     return config;
   }
 
-  embeddingConfig(
+  /**
+   * The embedding_config an agent stores for a handle (or an explicit config), with the model's
+   * real vector size: asked of the embedding registry when the provider is configured, else the
+   * known size of a common model, else the config's own `embedding_dim`. A handle whose size
+   * cannot be told, or whose provider is not one of Letta's endpoint types, is a 422 naming it.
+   */
+  async embeddingConfig(
     handle: string | undefined | null,
     explicit?: Record<string, unknown> | null,
     chunkSize?: number | null,
-  ): Record<string, unknown> {
-    const h = handle ?? (explicit?.handle as string | undefined) ?? 'local/hash-embedding-v1';
-    const [provider, ...rest] = h.split('/');
-    const model = rest.join('/');
+  ): Promise<Record<string, unknown>> {
+    const h = handle ?? (explicit?.handle as string | undefined) ?? this.embeddings.defaultHandle();
     const config: Record<string, unknown> = {
-      embedding_endpoint_type: provider === 'local' ? 'openai' : provider,
-      embedding_model: model,
-      embedding_dim: provider === 'local' ? 384 : 1536,
-      embedding_chunk_size: 300,
-      batch_size: 32,
-      handle: h,
+      ...(await this.describeEmbedding(h, explicit, handle ? 'embedding' : 'embedding_config')),
       ...(explicit ?? {}),
     };
+    if (handle) config.handle = handle;
     if (chunkSize) config.embedding_chunk_size = chunkSize;
     return config;
+  }
+
+  private async describeEmbedding(
+    handle: string,
+    explicit: Record<string, unknown> | null | undefined,
+    field: string,
+  ): Promise<Record<string, unknown>> {
+    let provider: string;
+    let model: string;
+    try {
+      ({ provider, model } = parseEmbeddingHandle(handle));
+    } catch (err) {
+      throw new InvalidInputError(`${field}: ${(err as Error).message}`);
+    }
+    if (this.embeddings.isConfigured(handle)) {
+      try {
+        return { ...(await this.embeddings.embeddingConfigFor(handle)) };
+      } catch (err) {
+        // The provider did not answer the size probe: fall through to what we know.
+        if (!(err instanceof EmbeddingError)) throw err;
+      }
+    } else if (provider === 'local') {
+      throw new InvalidInputError(
+        `${field}: unknown local embedding model '${model}' (the local embedder is '${LOCAL_EMBEDDING_HANDLE}')`,
+      );
+    }
+    const endpointType = provider === 'openai-compatible' ? 'openai' : provider;
+    if (!EMBEDDING_ENDPOINT_TYPES.has(endpointType)) {
+      throw new InvalidInputError(
+        `${field}: unknown embedding provider '${provider}' in '${handle}' (known: ${[...EMBEDDING_ENDPOINT_TYPES].join(', ')})`,
+      );
+    }
+    const dim =
+      typeof explicit?.embedding_dim === 'number' ? explicit.embedding_dim : knownEmbeddingDimensions(model);
+    if (!dim) {
+      throw new InvalidInputError(
+        `${field}: the vector size of '${handle}' is unknown: configure its provider, or pass embedding_config.embedding_dim`,
+      );
+    }
+    return {
+      embedding_endpoint_type: endpointType,
+      embedding_endpoint: null,
+      embedding_model: model,
+      embedding_dim: dim,
+      embedding_chunk_size: 300,
+      batch_size: 32,
+      handle,
+    };
   }
 }

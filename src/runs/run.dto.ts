@@ -50,3 +50,22 @@ export function toStepDto(s: StepEntity) {
     created_at: s.createdAt.toISOString(),
   };
 }
+
+/** Letta's StepMetrics: where the step's time went (null for steps recorded before timings were). */
+export function toStepMetricsDto(s: StepEntity) {
+  const ns = (v: string | null): number | null => (v === null ? null : Number(v));
+  return {
+    id: s.id,
+    agent_id: s.agentId,
+    run_id: s.runId,
+    step_ns: ns(s.stepNs),
+    llm_request_ns: ns(s.llmRequestNs),
+    tool_execution_ns: ns(s.toolExecutionNs),
+    step_start_ns: null,
+    llm_request_start_ns: null,
+    provider_id: null,
+    project_id: null,
+    template_id: null,
+    base_template_id: null,
+  };
+}

@@ -45,6 +45,10 @@ export class StepEntity {
   @Column('integer', { name: 'total_tokens', default: 0 }) totalTokens: number;
   @Column('integer', { name: 'cached_input_tokens', nullable: true }) cachedInputTokens: number | null;
   @Column('integer', { name: 'reasoning_tokens', nullable: true }) reasoningTokens: number | null;
+  /** Nanoseconds (bigint: pg returns it as a string). */
+  @Column('bigint', { name: 'step_ns', nullable: true }) stepNs: string | null;
+  @Column('bigint', { name: 'llm_request_ns', nullable: true }) llmRequestNs: string | null;
+  @Column('bigint', { name: 'tool_execution_ns', nullable: true }) toolExecutionNs: string | null;
   @Column('text', { nullable: true }) feedback: string | null;
   @Column('text', { array: true, default: () => `'{}'` }) tags: string[];
   @Column('text', { name: 'error_type', nullable: true }) errorType: string | null;

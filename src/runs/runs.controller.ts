@@ -5,7 +5,7 @@ import { Auth, Principal } from '../common/auth/principal';
 import { IdPipe } from '../common/id.pipe';
 import { PageQueryDto, pageRequest } from '../common/pagination';
 import { FeedbackDto, ListRunsQueryDto, ListStepsQueryDto, RunStreamDto, RunStreamQueryDto } from './dto';
-import { toRunDto, toStepDto } from './run.dto';
+import { toRunDto, toStepDto, toStepMetricsDto } from './run.dto';
 import { RunsService } from './runs.service';
 import { Access } from '../common/auth/access.decorator';
 
@@ -113,15 +113,7 @@ export class StepsController {
 
   @Get(':step_id/metrics')
   async metrics(@Auth() p: Principal, @Param('step_id', stepId()) id: string) {
-    const s = await this.runs.step(p, id);
-    return {
-      id: s.id,
-      agent_id: s.agentId,
-      run_id: s.runId,
-      step_ns: null,
-      llm_request_ns: null,
-      tool_execution_ns: null,
-    };
+    return toStepMetricsDto(await this.runs.step(p, id));
   }
 
   @Patch(':step_id/feedback')

@@ -8,6 +8,7 @@ import { MessageEntity } from '../messages/message.entity';
 import { AgentMessagesController, MessagesController } from '../messages/messages.controller';
 import { MessagesRepository } from '../messages/messages.repository';
 import { MessagesService } from '../messages/messages.service';
+import { PendingApprovalExtension } from '../messages/pending-approval.extension';
 import { RunEvents } from '../streaming/run-events';
 import { ToolsModule } from '../tools/tools.module';
 import { AgentLocks } from './agent-locks';
@@ -32,6 +33,7 @@ import { RunsService } from './runs.service';
     MessagesRepository,
     MessagesService,
     InitialMessagesExtension,
+    PendingApprovalExtension,
     RunsRepository,
     RunsService,
     RunEvents,

@@ -23,6 +23,7 @@ import {
   addUsage,
   AgentStateConflictError,
   commitStep,
+  StepClock,
   DEFAULT_MAX_STEPS,
   emptyUsage,
   heartbeatMessage,
@@ -75,6 +76,7 @@ type StepOutcome =
 async function llmStep(s: LoopState, isFinal: boolean): Promise<StepOutcome> {
   const { agent, runId } = s.input;
   const stepId = s.ports.ids.next('step');
+  const clock = new StepClock();
   const systemPrompt = await compilePrompt(s);
   const available = agent.tools.map((t) => t.name);
   let allowed: string[];
@@ -147,17 +149,20 @@ async function llmStep(s: LoopState, isFinal: boolean): Promise<StepOutcome> {
         parallelToolCalls: agent.parallelToolCalls,
         signal: s.options.signal,
       };
-      const r = await callLlm(request, {
-        llm: s.ports.llm,
-        events: s.ports.events,
-        streamTokens: Boolean(s.options.streamTokens),
-        assistantMessageId: assistantId,
-        runId,
-        stepId,
-        date: s.ports.clock.now(),
-        textIsAssistantMessage: !s.memgpt,
-        hiddenToolName: s.wire.useAssistantMessage && s.memgpt ? s.wire.assistantMessageToolName : undefined,
-      });
+      const r = await clock.time('llm', () =>
+        callLlm(request, {
+          llm: s.ports.llm,
+          events: s.ports.events,
+          streamTokens: Boolean(s.options.streamTokens),
+          assistantMessageId: assistantId,
+          runId,
+          stepId,
+          date: s.ports.clock.now(),
+          textIsAssistantMessage: !s.memgpt,
+          hiddenToolName:
+            s.wire.useAssistantMessage && s.memgpt ? s.wire.assistantMessageToolName : undefined,
+        }),
+      );
       response = r.response;
       streamed = r.streamed;
       break;
@@ -197,6 +202,7 @@ async function llmStep(s: LoopState, isFinal: boolean): Promise<StepOutcome> {
       extraNew: summaryMessages,
       streamed: streamedMap,
       systemMessage,
+      clock,
     });
 
   if (calls.some((c) => !c.name)) {
@@ -234,7 +240,7 @@ async function llmStep(s: LoopState, isFinal: boolean): Promise<StepOutcome> {
     };
     const outcomes: ToolCallOutcome[] = [];
     for (const call of calls) {
-      const o = await runToolCall(call, ctx);
+      const o = await clock.time('tool', () => runToolCall(call, ctx));
       outcomes.push(o);
       stepMessages.push(o.message);
     }

@@ -3,7 +3,13 @@
  * call of the pending request, whether it runs (approved), fails with the user's reason
  * (denied) or takes a result the client computed (client-side tool return).
  */
-import { AgentStateConflictError, commitStep, heartbeatMessage, type LoopState } from './loop-state';
+import {
+  AgentStateConflictError,
+  commitStep,
+  heartbeatMessage,
+  StepClock,
+  type LoopState,
+} from './loop-state';
 import { decideAfterTools } from './continuation';
 import type { AgentMessage, StoredApproval } from './messages';
 import type { StopReason } from './ports';
@@ -20,6 +26,7 @@ export async function resumeApproval(
   const response = s.unsaved.find((m) => m.role === 'approval');
   if (!response)
     throw new AgentStateConflictError('An approval response is required to continue.', 'approval_pending');
+  response.approvalRequestId = request.id;
   const decisions = new Map<string, StoredApproval>((response.approvals ?? []).map((a) => [a.toolCallId, a]));
   // Legacy single approve/deny without a tool_call_id applies to every call of the request.
   const fallback =
@@ -33,6 +40,7 @@ export async function resumeApproval(
       );
   }
   const stepId = s.ports.ids.next('step');
+  const clock = new StepClock();
   const available = agent.tools.map((t) => t.name);
   const ctx: ToolRunContext = {
     ports: s.ports,
@@ -71,7 +79,7 @@ export async function resumeApproval(
       );
       outcomes.push({ call, success: false, requestHeartbeat: true, ruleViolated: false, message });
     } else if (d || !s.solver.requiresApproval(call.name)) {
-      outcomes.push(await runToolCall(call, ctx, true));
+      outcomes.push(await clock.time('tool', () => runToolCall(call, ctx, true)));
     } else {
       throw new AgentStateConflictError(
         `No approval decision for tool call '${call.id}' (${call.name}).`,
@@ -96,6 +104,6 @@ export async function resumeApproval(
     stepMessages.push(heartbeatMessage(s, decision.heartbeat, stepId));
   const stop = decision.continue ? null : (decision.stopReason ?? 'end_turn');
   const zero = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
-  await commitStep(s, stepId, stepMessages, zero, stop);
+  await commitStep(s, stepId, stepMessages, zero, stop, { clock });
   return stop ? { kind: 'stop', reason: stop } : { kind: 'continue' };
 }

@@ -172,12 +172,13 @@ describe('toLettaMessages', () => {
       role: 'approval',
       content: [],
       approvals: [{ type: 'approval', toolCallId: 'c', approve: false, reason: 'no' }],
+      approvalRequestId: 'message-request',
     };
     expect(toLettaMessages(response, OPTS)[0]).toMatchObject({
       message_type: 'approval_response_message',
       approvals: [{ type: 'approval', tool_call_id: 'c', approve: false, reason: 'no' }],
       approve: false,
-      approval_request_id: 'c',
+      approval_request_id: 'message-request',
       reason: 'no',
     });
   });

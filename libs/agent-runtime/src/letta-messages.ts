@@ -227,7 +227,8 @@ function approvalResponse(msg: AgentMessage): ApprovalResponseMessage {
     message_type: 'approval_response_message',
     approvals,
     approve: first && 'approve' in first ? first.approve : null,
-    approval_request_id: first?.tool_call_id ?? null,
+    // The request message's id (Letta's), not a tool call id; unknown for rows stored before it was kept.
+    approval_request_id: msg.approvalRequestId ?? null,
     reason: first && 'reason' in first ? first.reason : null,
   };
 }

@@ -3,7 +3,7 @@ import type { LlmResponse } from '@engram/llm/types';
 import { toLettaMessages, type LettaMessageOptions } from './letta-messages';
 import type { AgentMessage } from './messages';
 import { formatLocalTime, packHeartbeat } from './packing';
-import type { CompactionInfo, StopReason } from './ports';
+import type { CompactionInfo, StepTiming, StopReason } from './ports';
 import type { AgentPorts, LettaUsage, RunAgentInput, RunAgentOptions } from './runtime-types';
 import type { ToolRulesSolver } from './tool-rules';
 
@@ -72,6 +72,33 @@ export function heartbeatMessage(s: LoopState, text: string, stepId: string): Ag
   };
 }
 
+/** Measures one step: started when made, LLM and tool time added by the loop. */
+export class StepClock {
+  private readonly started = process.hrtime.bigint();
+  llmRequestNs = 0;
+  toolExecutionNs = 0;
+
+  /** Runs `fn`, adding its duration to `kind`. */
+  async time<T>(kind: 'llm' | 'tool', fn: () => Promise<T>): Promise<T> {
+    const t0 = process.hrtime.bigint();
+    try {
+      return await fn();
+    } finally {
+      const ns = Number(process.hrtime.bigint() - t0);
+      if (kind === 'llm') this.llmRequestNs += ns;
+      else this.toolExecutionNs += ns;
+    }
+  }
+
+  read(): StepTiming {
+    return {
+      stepNs: Number(process.hrtime.bigint() - this.started),
+      llmRequestNs: this.llmRequestNs,
+      toolExecutionNs: this.toolExecutionNs,
+    };
+  }
+}
+
 /** Persist one step (exactly one store call), update the context, emit its final messages. */
 export async function commitStep(
   s: LoopState,
@@ -85,6 +112,7 @@ export async function commitStep(
     extraNew?: AgentMessage[];
     streamed?: Map<string, Set<string>>;
     systemMessage?: AgentMessage;
+    clock?: StepClock;
   } = {},
 ): Promise<void> {
   const messages = [...s.unsaved, ...(opts.extraNew ?? []), ...stepMessages];
@@ -106,6 +134,7 @@ export async function commitStep(
     stopReason,
     compaction: opts.compaction,
     systemMessage: opts.systemMessage,
+    timing: opts.clock?.read(),
   });
   s.unsaved = [];
   s.inContext = context;

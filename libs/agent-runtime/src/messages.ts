@@ -55,6 +55,8 @@ export interface AgentMessage {
   toolReturns?: StoredToolReturn[] | null;
   /** For role `approval` without toolCalls: the approval response. */
   approvals?: StoredApproval[] | null;
+  /** For an approval response: the id of the approval request message it answers. */
+  approvalRequestId?: string | null;
   runId?: string | null;
   stepId?: string | null;
   createdAt: Date;

@@ -129,6 +129,17 @@ export interface PersistStepInput {
   systemMessage?: AgentMessage;
   /** Set when this step summarized older messages out of the context. */
   compaction?: CompactionInfo;
+  /** Where the step's time went, in nanoseconds (Letta's step metrics). */
+  timing?: StepTiming;
+}
+
+export interface StepTiming {
+  /** The whole step, from its start to just before it is persisted. */
+  stepNs: number;
+  /** The LLM call(s) of the step; 0 for a step that only ran approved tools. */
+  llmRequestNs: number;
+  /** The step's tool calls, one after another. */
+  toolExecutionNs: number;
 }
 
 export interface PersistCompactionInput {

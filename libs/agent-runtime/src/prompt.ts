@@ -27,6 +27,31 @@ export interface CompileInput extends MemoryMetadata {
 
 const xmlSafeTag = (label: string): string => label.replace(/[^A-Za-z0-9_.-]/g, '_');
 
+/**
+ * The memory section renderBlocks writes, as the Jinja template Letta reports in
+ * `memory.prompt_template` (Engram renders it in code; this documents the same layout).
+ */
+export const MEMORY_PROMPT_TEMPLATE = [
+  '<memory_blocks>',
+  'These blocks make up your core memory; they are always in view and you can edit them with your memory tools.',
+  '{% for block in blocks %}',
+  '<{{ block.label }}>',
+  '{% if block.description %}<description>',
+  '{{ block.description }}',
+  '</description>{% endif %}',
+  '<metadata>',
+  '{% if block.read_only %}- read_only=true',
+  '{% endif %}- chars_current={{ block.value|length }}',
+  '- chars_limit={{ block.limit }}',
+  '</metadata>',
+  '<value>',
+  '{{ block.value }}',
+  '</value>',
+  '</{{ block.label }}>',
+  '{% endfor %}',
+  '</memory_blocks>',
+].join('\n');
+
 export function renderBlocks(blocks: MemoryBlock[]): string {
   const out: string[] = [
     '<memory_blocks>',

@@ -46,6 +46,8 @@ export type SummarizeResult =
   | {
       summarized: true;
       tokens: number;
+      /** The LLM's summary text, as it went into the summary message. */
+      summary: string;
       inContext: AgentMessage[];
       summaryMessage: AgentMessage;
       compaction: CompactionInfo;
@@ -145,6 +147,7 @@ export async function summarizeIfNeeded(p: SummarizeParams): Promise<SummarizeRe
   return {
     summarized: true,
     tokens: tokensAfter,
+    summary,
     inContext,
     summaryMessage,
     compaction: {

@@ -7,6 +7,7 @@ import { McpServers1795574100000 } from './1795574100000-McpServers';
 import { Auth1795575000000 } from './1795575000000-Auth';
 import { EncryptMcpLocations1795575100000 } from './1795575100000-EncryptMcpLocations';
 import { Identities1795576000000 } from './1795576000000-Identities';
+import { StepMetricsAndApprovalLinks1795577000000 } from './1795577000000-StepMetricsAndApprovalLinks';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list works from
@@ -22,4 +23,5 @@ export const MIGRATIONS = [
   Auth1795575000000,
   EncryptMcpLocations1795575100000,
   Identities1795576000000,
+  StepMetricsAndApprovalLinks1795577000000,
 ];
