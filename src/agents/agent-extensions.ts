@@ -4,6 +4,20 @@ import type { AgentEntity } from './agent.entity';
 import type { CreateAgentDto, UpdateAgentDto } from './dto/agent.dto';
 import type { EntityManager } from 'typeorm';
 
+/** The relationships of an AgentState that `include` / `include_relationships` can leave out. */
+export type AgentRelation = 'blocks' | 'tags' | 'tools' | 'sources' | 'identities' | 'secrets';
+
+/**
+ * An extension's part of the AgentState, read inside the single agent-state statement:
+ * `sql` is a correlated subquery over the agent row aliased `a` whose value is JSON (or any
+ * value pg parses), and `toState` turns that value into AgentState fields.
+ */
+export interface AgentStatePart {
+  relation: AgentRelation;
+  sql: string;
+  toState(value: unknown): Record<string, unknown>;
+}
+
 /**
  * Other domains (tools, sources, messages) own parts of an agent. Instead of the agents
  * module depending on all of them, each registers an extension here at start-up:
@@ -11,7 +25,10 @@ import type { EntityManager } from 'typeorm';
  * - `afterCreate` runs inside the transaction that inserts the agent,
  * - `prepareUpdate` runs before a PATCH writes anything (validate ids: a bad one aborts the update),
  * - `afterUpdate` applies its fields of a PATCH,
- * - `loadState` contributes fields to the AgentState response for a batch of agents.
+ * - `statePart` contributes fields to the AgentState as a subquery of the one agent-state
+ *   statement (preferred: no extra round trip);
+ * - `loadState` contributes fields to the AgentState response for a batch of agents, in a
+ *   query of its own run beside that statement.
  */
 export interface AgentExtension {
   name: string;
@@ -25,6 +42,7 @@ export interface AgentExtension {
   ): Promise<void>;
   prepareUpdate?(p: Principal, agent: AgentEntity, dto: UpdateAgentDto): Promise<void>;
   afterUpdate?(p: Principal, agent: AgentEntity, dto: UpdateAgentDto): Promise<void>;
+  statePart?: AgentStatePart;
   loadState?(p: Principal, agentIds: string[]): Promise<Map<string, Record<string, unknown>>>;
 }
 

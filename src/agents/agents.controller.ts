@@ -9,6 +9,7 @@ import {
   CreateAgentDto,
   ListAgentsQueryDto,
   ListTagsQueryDto,
+  relationsOf,
   UpdateAgentDto,
 } from './dto/agent.dto';
 import { Access } from '../common/auth/access.decorator';
@@ -30,7 +31,7 @@ export class AgentsController {
   @Get()
   async list(@Auth() p: Principal, @Query() q: ListAgentsQueryDto) {
     const order = q.order ?? (q.ascending === undefined ? 'desc' : q.ascending ? 'asc' : 'desc');
-    const agents = await this.agents.list(
+    return this.agents.listStates(
       p,
       {
         name: q.name,
@@ -46,8 +47,8 @@ export class AgentsController {
         identifierKeys: q.identifier_keys,
       },
       pageRequest({ ...q, order }),
+      relationsOf(q),
     );
-    return this.agents.toStates(p, agents);
   }
 
   @Get('count')
@@ -59,9 +60,9 @@ export class AgentsController {
   async get(
     @Auth() p: Principal,
     @Param('agent_id', agentId()) id: string,
-    @Query() _q: AgentIncludeQueryDto,
+    @Query() q: AgentIncludeQueryDto,
   ) {
-    return this.agents.getState(p, id);
+    return this.agents.getState(p, id, relationsOf(q));
   }
 
   @Patch(':agent_id')

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
@@ -32,6 +33,15 @@ export interface AgentWithRelations {
   agent: AgentEntity;
   blocks: BlockEntity[];
   tags: string[];
+  /** The value of each of the query's `parts`, in order. */
+  parts: unknown[];
+}
+
+/** What the agent-state statement reads besides the agent row: `parts` are correlated subqueries over `a`. */
+export interface StateQuery {
+  blocks: boolean;
+  tags: boolean;
+  parts: string[];
 }
 
 export interface NewAgent {
@@ -105,35 +115,53 @@ export class AgentsRepository extends TenantRepository<AgentEntity> {
   }
 
   /**
-   * Agents with their blocks (attachment order) and tags in a single round trip: the hot path
-   * of GET /v1/agents/:id and of every list. Rows come back in the order of `ids`.
+   * Agents with their blocks (attachment order), tags and the extensions' parts (tools,
+   * identities, secrets...) in a single statement: the hot path of GET /v1/agents/:id and of
+   * every list. Each relation left out of `want` is not read at all. Rows come back in the
+   * order of `ids`.
    */
-  async findWithRelations(organizationId: string, ids: string[]): Promise<AgentWithRelations[]> {
+  async findWithRelations(
+    organizationId: string,
+    ids: string[],
+    want: StateQuery = { blocks: true, tags: true, parts: [] },
+  ): Promise<AgentWithRelations[]> {
     if (ids.length === 0) return [];
-    const rows = await preparedRead<Record<string, unknown>>(
-      this.ds,
-      'engram_agent_state',
-      `SELECT a.*,
-         COALESCE((SELECT json_agg(b.* ORDER BY ba.position)
-                   FROM blocks_agents ba JOIN blocks b ON b.id = ba.block_id
-                   WHERE ba.agent_id = a.id), '[]') AS _blocks,
-         COALESCE((SELECT array_agg(t.tag ORDER BY t.tag) FROM agent_tags t WHERE t.agent_id = a.id), '{}') AS _tags
+    const columns = [
+      want.blocks
+        ? `COALESCE((SELECT json_agg(b.* ORDER BY ba.position)
+                     FROM blocks_agents ba JOIN blocks b ON b.id = ba.block_id
+                     WHERE ba.agent_id = a.id), '[]') AS _blocks`
+        : `'[]'::json AS _blocks`,
+      want.tags
+        ? `COALESCE((SELECT array_agg(t.tag ORDER BY t.tag) FROM agent_tags t WHERE t.agent_id = a.id), '{}') AS _tags`
+        : `'{}'::text[] AS _tags`,
+      ...want.parts.map((sql, i) => `(${sql}) AS _part${i}`),
+    ];
+    const text = `SELECT a.*, ${columns.join(',\n')}
        FROM agents a
-       WHERE a.organization_id = $1 AND a.id = ANY($2)`,
-      [organizationId, ids],
-    );
+       WHERE a.organization_id = $1 AND a.id = ANY($2)`;
+    const name = `engram_agent_state_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+    const rows = await preparedRead<Record<string, unknown>>(this.ds, name, text, [organizationId, ids]);
     const byId = new Map(rows.map((r) => [r.id as string, r]));
     return ids
       .map((id) => byId.get(id))
       .filter((r): r is Record<string, unknown> => r !== undefined)
       .map((r) => {
-        const { _blocks, _tags, ...agent } = r;
+        const { _blocks, _tags, ...rest } = r;
+        const parts = want.parts.map((_, i) => rest[`_part${i}`]);
+        const agent = Object.fromEntries(Object.entries(rest).filter(([k]) => !k.startsWith('_part')));
         return {
           agent: this.repo.create(camelRow(agent) as Partial<AgentEntity>),
           blocks: (_blocks as Record<string, unknown>[]).map((b) => camelRow(b) as unknown as BlockEntity),
           tags: _tags as string[],
+          parts,
         };
       });
+  }
+
+  /** The ids of one page of the tenant's agents (filters as `list`). */
+  async listIds(organizationId: string, f: AgentFilter, page: PageRequest): Promise<string[]> {
+    return (await this.list(organizationId, f, page)).map((a) => a.id);
   }
 
   count(organizationId: string): Promise<number> {

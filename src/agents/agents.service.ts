@@ -9,11 +9,11 @@ import { BlockEntity } from '../memory/block.entity';
 import { BlocksService } from '../memory/blocks.service';
 import { toBlockDto } from '../memory/dto/block.dto';
 import { ModelsService } from '../models/models.service';
-import { AgentExtensions } from './agent-extensions';
+import { AgentExtensions, AgentRelation } from './agent-extensions';
 import { AgentEntity } from './agent.entity';
 import { AgentFilter, AgentsRepository } from './agents.repository';
 import { defaultSystemPrompt } from './default-system';
-import { AgentType, CreateAgentDto, UpdateAgentDto } from './dto/agent.dto';
+import { AgentType, ALL_RELATIONS, CreateAgentDto, UpdateAgentDto } from './dto/agent.dto';
 import { randomAgentName } from './names';
 
 @Injectable()
@@ -207,18 +207,41 @@ export class AgentsService {
 
   /**
    * The Letta AgentState of each agent id (in order; unknown ids are skipped). The agent rows,
-   * blocks and tags come in one query, and each extension's part in parallel with it.
+   * blocks, tags and every extension's `statePart` come in one statement; relations left out
+   * of `include` (all by default) are not read, and show as empty.
    */
-  async statesOf(p: Principal, ids: string[]): Promise<Record<string, unknown>[]> {
+  async statesOf(
+    p: Principal,
+    ids: string[],
+    include: ReadonlySet<AgentRelation> = ALL_RELATIONS,
+  ): Promise<Record<string, unknown>[]> {
+    const parts = this.extensions
+      .all()
+      .flatMap((e) => (e.statePart && include.has(e.statePart.relation) ? [e.statePart] : []));
     const [rows, ...extra] = await Promise.all([
-      this.agents.findWithRelations(p.organizationId, ids),
-      ...this.extensions.all().map((e) => e.loadState?.(p, ids) ?? Promise.resolve(new Map())),
+      this.agents.findWithRelations(p.organizationId, ids, {
+        blocks: include.has('blocks'),
+        tags: include.has('tags'),
+        parts: parts.map((part) => part.sql),
+      }),
+      ...this.extensions.all().flatMap((e) => (e.loadState ? [e.loadState(p, ids)] : [])),
     ]);
-    return rows.map(({ agent, blocks, tags }) => {
+    return rows.map(({ agent, blocks, tags, parts: values }) => {
       const state = toAgentState(agent, blocks, tags);
+      values.forEach((value, i) => Object.assign(state, parts[i].toState(value)));
       for (const contributed of extra) Object.assign(state, contributed.get(agent.id) ?? {});
       return state;
     });
+  }
+
+  /** One page of agents as AgentStates: the page's ids, then their states in one statement. */
+  async listStates(
+    p: Principal,
+    filter: AgentFilter,
+    page: PageRequest,
+    include?: ReadonlySet<AgentRelation>,
+  ): Promise<Record<string, unknown>[]> {
+    return this.statesOf(p, await this.agents.listIds(p.organizationId, filter, page), include);
   }
 
   toStates(p: Principal, agents: AgentEntity[]): Promise<Record<string, unknown>[]> {
@@ -233,8 +256,12 @@ export class AgentsService {
   }
 
   /** One agent's state, or 404. */
-  async getState(p: Principal, id: string): Promise<Record<string, unknown>> {
-    const [state] = await this.statesOf(p, [id]);
+  async getState(
+    p: Principal,
+    id: string,
+    include?: ReadonlySet<AgentRelation>,
+  ): Promise<Record<string, unknown>> {
+    const [state] = await this.statesOf(p, [id], include);
     if (!state) throw new NotFoundError('Agent', id);
     return state;
   }

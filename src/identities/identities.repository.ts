@@ -4,6 +4,7 @@ import { DataSource, EntityManager, In } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { PageRequest, paginate } from '../common/pagination';
 import { TenantRepository } from '../common/tenant.repository';
+import { camelRow } from '../database/prepared';
 import {
   IdentityAgentEntity,
   IdentityBlockEntity,
@@ -90,24 +91,27 @@ export class IdentitiesRepository extends TenantRepository<IdentityEntity> {
     }));
   }
 
-  /** For each agent, the identities linked to it (with their own links), for AgentState. */
-  async forAgents(organizationId: string, agentIds: string[]): Promise<Map<string, IdentityWithLinks[]>> {
-    const out = new Map<string, IdentityWithLinks[]>();
-    if (agentIds.length === 0) return out;
-    const links = await this.ds
-      .getRepository(IdentityAgentEntity)
-      .findBy({ organizationId, agentId: In(agentIds) });
-    if (links.length === 0) return out;
-    const identities = await this.findByIds(organizationId, [...new Set(links.map((l) => l.identityId))]);
-    identities.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id));
-    const full = new Map((await this.withLinks(organizationId, identities)).map((i) => [i.identity.id, i]));
-    for (const agentId of agentIds) {
-      const mine = identities
-        .filter((i) => links.some((l) => l.agentId === agentId && l.identityId === i.id))
-        .map((i) => full.get(i.id)!);
-      if (mine.length) out.set(agentId, mine);
-    }
-    return out;
+  /**
+   * An agent's identities (each with all its links) as a JSON array, oldest first, as a
+   * subquery over the agent row `a` (the agent-state statement).
+   */
+  static readonly AGENT_IDENTITIES_JSON = `COALESCE((SELECT json_agg(json_build_object(
+       'identity', to_json(i.*),
+       'agent_ids', ARRAY(SELECT x.agent_id FROM identities_agents x WHERE x.identity_id = i.id),
+       'block_ids', ARRAY(SELECT x.block_id FROM identities_blocks x WHERE x.identity_id = i.id))
+       ORDER BY i.created_at, i.id)
+     FROM identities_agents ia JOIN identities i ON i.id = ia.identity_id
+     WHERE ia.agent_id = a.id), '[]')`;
+
+  /** The identities of `AGENT_IDENTITIES_JSON`'s value. */
+  fromJson(value: unknown): IdentityWithLinks[] {
+    return (value as { identity: Record<string, unknown>; agent_ids: string[]; block_ids: string[] }[]).map(
+      (r) => ({
+        identity: this.repo.create(camelRow(r.identity) as Partial<IdentityEntity>),
+        agentIds: r.agent_ids,
+        blockIds: r.block_ids,
+      }),
+    );
   }
 
   /** Links an agent to identities inside the caller's transaction (agent creation). */

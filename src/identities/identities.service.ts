@@ -38,17 +38,13 @@ export class IdentitiesService implements OnModuleInit {
         if (dto.identity_ids != null) await this.resolveIds(p, dto.identity_ids);
       },
       afterUpdate: (p, agent, dto) => this.afterAgentUpdate(p, agent.id, dto),
-      loadState: async (p, agentIds) => {
-        const byAgent = await this.identities.forAgents(p.organizationId, agentIds);
-        return new Map(
-          agentIds.map((id) => {
-            const mine = byAgent.get(id) ?? [];
-            return [
-              id,
-              { identities: mine.map(toIdentityDto), identity_ids: mine.map((i) => i.identity.id) },
-            ];
-          }),
-        );
+      statePart: {
+        relation: 'identities',
+        sql: IdentitiesRepository.AGENT_IDENTITIES_JSON,
+        toState: (value) => {
+          const mine = this.identities.fromJson(value);
+          return { identities: mine.map(toIdentityDto), identity_ids: mine.map((i) => i.identity.id) };
+        },
       },
     });
   }

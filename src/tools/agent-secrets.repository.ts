@@ -2,12 +2,24 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, Not } from 'typeorm';
 import { TenantRepository } from '../common/tenant.repository';
+import { camelRow } from '../database/prepared';
 import { AgentSecretEntity } from './agent-secret.entity';
 
 @Injectable()
 export class AgentSecretsRepository extends TenantRepository<AgentSecretEntity> {
   constructor(@InjectDataSource() private readonly ds: DataSource) {
     super(ds.getRepository(AgentSecretEntity));
+  }
+
+  /** An agent's secrets (sealed) as a JSON array, as a subquery over the agent row `a`. */
+  static readonly AGENT_SECRETS_JSON = `COALESCE((SELECT json_agg(s.* ORDER BY s.key)
+     FROM agent_secrets s WHERE s.agent_id = a.id), '[]')`;
+
+  /** The rows of `AGENT_SECRETS_JSON`'s value. */
+  fromJson(value: unknown): AgentSecretEntity[] {
+    return (value as Record<string, unknown>[]).map((r) =>
+      this.repo.create(camelRow(r) as Partial<AgentSecretEntity>),
+    );
   }
 
   /** The secrets of a batch of agents, by agent, in key order. */

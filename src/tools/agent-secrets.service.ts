@@ -45,7 +45,11 @@ export class AgentSecretsService implements OnModuleInit {
       afterCreate: (p, agent, _dto, prepared, m) =>
         this.afterCreate(p, agent, prepared as Record<string, string>, m),
       afterUpdate: (p, agent, dto) => this.afterUpdate(p, agent, dto),
-      loadState: (p, agentIds) => this.loadState(p, agentIds),
+      statePart: {
+        relation: 'secrets',
+        sql: AgentSecretsRepository.AGENT_SECRETS_JSON,
+        toState: (value) => this.toState(this.secrets.fromJson(value)),
+      },
     });
   }
 
@@ -71,25 +75,20 @@ export class AgentSecretsService implements OnModuleInit {
     await this.secrets.replace(p.organizationId, agent.id, this.seal(p, agent.id, this.validate(dto)));
   }
 
-  private async loadState(p: Principal, agentIds: string[]): Promise<Map<string, Record<string, unknown>>> {
-    const byAgent = await this.secrets.forAgents(p.organizationId, agentIds);
-    return new Map(
-      [...byAgent].map(([id, rows]) => {
-        const vars = rows.map((r) => ({
-          id: r.id,
-          agent_id: r.agentId,
-          key: r.key,
-          value: this.open(r),
-          value_enc: null,
-          description: r.description,
-          created_by_id: r.createdById,
-          last_updated_by_id: r.lastUpdatedById,
-          created_at: r.createdAt.toISOString(),
-          updated_at: r.updatedAt.toISOString(),
-        }));
-        return [id, { secrets: vars, tool_exec_environment_variables: vars }];
-      }),
-    );
+  private toState(rows: AgentSecretEntity[]): Record<string, unknown> {
+    const vars = rows.map((r) => ({
+      id: r.id,
+      agent_id: r.agentId,
+      key: r.key,
+      value: this.open(r),
+      value_enc: null,
+      description: r.description,
+      created_by_id: r.createdById,
+      last_updated_by_id: r.lastUpdatedById,
+      created_at: r.createdAt.toISOString(),
+      updated_at: r.updatedAt.toISOString(),
+    }));
+    return { secrets: vars, tool_exec_environment_variables: vars };
   }
 
   /** `secrets` wins over the deprecated field; keys and values are checked before anything is written. */

@@ -41,9 +41,10 @@ export class BaseToolsService implements OnModuleInit {
       afterCreate: (p, agent, dto, prepared, m) =>
         this.afterCreate(p, agent, dto, prepared as PreparedTools, m),
       afterUpdate: (p, agent, dto) => this.afterUpdate(p, agent, dto),
-      loadState: async (p, agentIds) => {
-        const byAgent = await this.tools.forAgents(p.organizationId, agentIds);
-        return new Map([...byAgent].map(([id, tools]) => [id, { tools: tools.map(toToolDto) }]));
+      statePart: {
+        relation: 'tools',
+        sql: ToolsRepository.AGENT_TOOLS_JSON,
+        toState: (value) => ({ tools: this.tools.fromJson(value).map(toToolDto) }),
       },
     });
   }

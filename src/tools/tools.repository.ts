@@ -111,6 +111,17 @@ export class ToolsRepository extends TenantRepository<ToolEntity> {
   }
 
   /** An agent's tools in the order they were attached, for a batch of agents. */
+  /** An agent's tools as a JSON array, as a subquery over the agent row `a` (agent-state statement). */
+  static readonly AGENT_TOOLS_JSON = `COALESCE((SELECT json_agg(t.* ORDER BY ta.position)
+     FROM tools_agents ta JOIN tools t ON t.id = ta.tool_id WHERE ta.agent_id = a.id), '[]')`;
+
+  /** The tools of `AGENT_TOOLS_JSON`'s value. */
+  fromJson(value: unknown): ToolEntity[] {
+    return (value as Record<string, unknown>[]).map((t) =>
+      this.repo.create(camelRow(t) as Partial<ToolEntity>),
+    );
+  }
+
   async forAgents(organizationId: string, agentIds: string[]): Promise<Map<string, ToolEntity[]>> {
     const result = new Map<string, ToolEntity[]>(agentIds.map((id) => [id, []]));
     if (agentIds.length === 0) return result;

@@ -190,6 +190,58 @@ describe('agents (e2e)', () => {
     expect((await t2.get('/v1/tags?query_text=dd')).body).toEqual(['odd']);
   });
 
+  it('loads only the relationships `include` or `include_relationships` name, on GET and on lists', async () => {
+    const a = (
+      await api.post('/v1/agents', {
+        model: MODEL,
+        name: 'include-probe',
+        tags: ['inc'],
+        memory_blocks: [{ label: 'human', value: 'Name: Ida' }],
+        secrets: { TOKEN: 's3cret' },
+      })
+    ).body;
+    const full = (await api.get(`/v1/agents/${a.id}`)).body;
+    expect(full.tools.length).toBeGreaterThan(0);
+    expect(full.blocks.map((b: any) => b.value)).toEqual(['Name: Ida']);
+    expect(full.tags).toEqual(['inc']);
+    expect(full.secrets.map((s: any) => [s.key, s.value])).toEqual([['TOKEN', 's3cret']]);
+
+    const tagsOnly = await api.get(`/v1/agents/${a.id}?include=agent.tags`);
+    expect(tagsOnly.status).toBe(200);
+    expect(tagsOnly.body).toMatchObject({
+      id: a.id,
+      name: 'include-probe',
+      tags: ['inc'],
+      tools: [],
+      blocks: [],
+    });
+    expect(tagsOnly.body.memory.blocks).toEqual([]);
+    expect(tagsOnly.body.secrets).toEqual([]);
+
+    // The deprecated list: Letta's names ('memory' is the blocks); `include` wins when both are given.
+    const old = (await api.get(`/v1/agents/${a.id}?include_relationships=memory&include_relationships=tools`))
+      .body;
+    expect(old.blocks.map((b: any) => b.value)).toEqual(['Name: Ida']);
+    expect(old.tools.map((t: any) => t.id).sort()).toEqual(full.tools.map((t: any) => t.id).sort());
+    expect(old.tags).toEqual([]);
+    const both = (await api.get(`/v1/agents/${a.id}?include=agent.secrets&include_relationships=tools`)).body;
+    expect(both.tools).toEqual([]);
+    expect(both.secrets.map((s: any) => s.key)).toEqual(['TOKEN']);
+
+    const listed = (await api.get('/v1/agents?name=include-probe&include=agent.blocks')).body;
+    expect(listed.map((x: any) => [x.id, x.blocks.length, x.tools.length, x.tags.length])).toEqual([
+      [a.id, 1, 0, 0],
+    ]);
+    const listedFull = (await api.get('/v1/agents?name=include-probe')).body;
+    expect(listedFull[0].tools.length).toBe(full.tools.length);
+
+    for (const q of ['include=agent.nope', 'include_relationships=nope']) {
+      const bad = await api.get(`/v1/agents/${a.id}?${q}`);
+      expect(bad.status).toBe(422);
+      expect(bad.body.detail).toMatch(q.startsWith('include=') ? /include/ : /include_relationships/);
+    }
+  });
+
   it('keeps tenants apart: another organization sees none of this one’s agents', async () => {
     const mine = (await api.post('/v1/agents', { model: MODEL, name: 'private', tags: ['secret-tag'] })).body;
     const other = await newTenant(root, 'other');

@@ -17,6 +17,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination';
+import type { AgentRelation } from '../agent-extensions';
 import { toArray, toBool } from '../../common/query-transforms';
 import { CreateBlockDto } from '../../memory/dto/block.dto';
 import { IsToolRules } from '../../tools/dto/tool-rules.validator';
@@ -165,16 +166,54 @@ export const INCLUDES = [
   'agent.tools',
 ];
 
+/** Letta's (deprecated) `include_relationships` names, and the relation each loads. */
+const RELATIONSHIP_NAMES: Record<string, AgentRelation | null> = {
+  memory: 'blocks',
+  blocks: 'blocks',
+  tags: 'tags',
+  tools: 'tools',
+  sources: 'sources',
+  identities: 'identities',
+  identity_ids: 'identities',
+  secrets: 'secrets',
+  tool_exec_environment_variables: 'secrets',
+  multi_agent_group: null,
+  managed_group: null,
+  pending_approval: null,
+};
+
+export const ALL_RELATIONS: ReadonlySet<AgentRelation> = new Set<AgentRelation>([
+  'blocks',
+  'tags',
+  'tools',
+  'sources',
+  'identities',
+  'secrets',
+]);
+
+/**
+ * What an agent read loads, as Letta decides it: a non-empty `include` ('agent.tools', ...)
+ * wins; otherwise `include_relationships` ('tools', 'memory', ...); with neither, everything.
+ */
+export function relationsOf(q: {
+  include?: string[];
+  include_relationships?: string[];
+}): ReadonlySet<AgentRelation> {
+  const names = q.include?.length ? q.include.map((i) => i.replace(/^agent\./, '')) : q.include_relationships;
+  if (names === undefined) return ALL_RELATIONS;
+  return new Set(names.flatMap((n) => RELATIONSHIP_NAMES[n] ?? []));
+}
+
 export class AgentIncludeQueryDto {
   @ApiPropertyOptional({ type: [String], enum: INCLUDES })
   @IsOptional()
   @Transform(toArray)
   @IsIn(INCLUDES, { each: true })
   include?: string[];
-  @ApiPropertyOptional({ type: [String] })
+  @ApiPropertyOptional({ type: [String], enum: Object.keys(RELATIONSHIP_NAMES) })
   @IsOptional()
   @Transform(toArray)
-  @IsString({ each: true })
+  @IsIn(Object.keys(RELATIONSHIP_NAMES), { each: true })
   include_relationships?: string[];
 }
 
@@ -205,10 +244,10 @@ export class ListAgentsQueryDto extends PageQueryDto {
   @Transform(toArray)
   @IsIn(INCLUDES, { each: true })
   include?: string[];
-  @ApiPropertyOptional({ type: [String] })
+  @ApiPropertyOptional({ type: [String], enum: Object.keys(RELATIONSHIP_NAMES) })
   @IsOptional()
   @Transform(toArray)
-  @IsString({ each: true })
+  @IsIn(Object.keys(RELATIONSHIP_NAMES), { each: true })
   include_relationships?: string[];
 }
 
