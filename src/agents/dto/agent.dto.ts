@@ -2,6 +2,7 @@ import { INT32_MAX } from '../../common/limits';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
+  Equals,
   IsArray,
   IsBoolean,
   IsIn,
@@ -22,17 +23,8 @@ import { toArray, toBool } from '../../common/query-transforms';
 import { CreateBlockDto } from '../../memory/dto/block.dto';
 import { IsToolRules } from '../../tools/dto/tool-rules.validator';
 
-export const AGENT_TYPES = [
-  'letta_v1_agent',
-  'memgpt_v2_agent',
-  'memgpt_agent',
-  'react_agent',
-  'workflow_agent',
-  'split_thread_agent',
-  'sleeptime_agent',
-  'voice_convo_agent',
-  'voice_sleeptime_agent',
-] as const;
+/** The agent types whose loop Engram runs (libs/agent-runtime); Letta's others are refused by name. */
+export const AGENT_TYPES = ['letta_v1_agent', 'memgpt_v2_agent', 'memgpt_agent'] as const;
 export type AgentType = (typeof AGENT_TYPES)[number];
 
 export const HANDLE = /^[A-Za-z0-9_.-]+\/.+$/;
@@ -102,7 +94,12 @@ class AgentFieldsDto {
   @ApiPropertyOptional() @IsOptional() @IsString() project_id?: string | null;
   @ApiPropertyOptional() @IsOptional() @IsString() template_id?: string | null;
   @ApiPropertyOptional() @IsOptional() @IsString() base_template_id?: string | null;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() enable_sleeptime?: boolean | null;
+  @ApiPropertyOptional({ description: 'Sleep-time agents are not supported: only false is accepted' })
+  @IsOptional()
+  @Equals(false, {
+    message: 'enable_sleeptime: sleep-time agents are not supported; send false or leave it out',
+  })
+  enable_sleeptime?: boolean | null;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() parallel_tool_calls?: boolean | null;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() reasoning?: boolean | null;
   @ApiPropertyOptional() @IsOptional() @IsObject() secrets?: Record<string, string> | null;
@@ -116,7 +113,9 @@ export class CreateAgentDto extends AgentFieldsDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) name?: string;
   @ApiPropertyOptional({ enum: AGENT_TYPES, default: 'letta_v1_agent' })
   @IsOptional()
-  @IsIn(AGENT_TYPES)
+  @IsIn(AGENT_TYPES, {
+    message: `agent_type must be one of ${AGENT_TYPES.join(', ')} (the agent types Engram runs)`,
+  })
   agent_type?: AgentType;
   @ApiPropertyOptional({ type: [CreateBlockDto] })
   @IsOptional()
@@ -131,16 +130,33 @@ export class CreateAgentDto extends AgentFieldsDto {
   tools?: string[] | null;
   @ApiPropertyOptional({ default: true }) @IsOptional() @IsBoolean() include_base_tools?: boolean;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() include_base_tool_rules?: boolean | null;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() include_default_source?: boolean;
+  @ApiPropertyOptional({ description: 'Only false: Engram creates no default source' })
+  @IsOptional()
+  @Equals(false, {
+    message: 'include_default_source: Engram creates no default source; send false or leave it out',
+  })
+  include_default_source?: boolean;
   @ApiPropertyOptional() @IsOptional() @IsArray() @IsObject({ each: true }) initial_message_sequence?:
     Record<string, unknown>[] | null;
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(INT32_MAX) embedding_chunk_size?: number | null;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() enable_reasoner?: boolean | null;
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(INT32_MAX) max_reasoning_tokens?: number | null;
-  @ApiPropertyOptional() @IsOptional() @IsObject() memory_variables?: Record<string, string> | null;
-  @ApiPropertyOptional() @IsOptional() @IsString() project?: string | null;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() template?: boolean;
-  @ApiPropertyOptional() @IsOptional() @IsString() from_template?: string | null;
+  @ApiPropertyOptional({ description: 'Not supported (templates are Letta Cloud)' })
+  @IsOptional()
+  @Equals(null, { message: 'memory_variables: agent templates are not supported' })
+  memory_variables?: Record<string, string> | null;
+  @ApiPropertyOptional({ description: 'Not supported: set project_id' })
+  @IsOptional()
+  @Equals(null, { message: 'project: project slugs are not supported; set project_id' })
+  project?: string | null;
+  @ApiPropertyOptional({ description: 'Only false (Letta no longer uses it)' })
+  @IsOptional()
+  @Equals(false, { message: 'template: agent templates are not supported; send false or leave it out' })
+  template?: boolean;
+  @ApiPropertyOptional({ description: 'Not supported (templates are Letta Cloud)' })
+  @IsOptional()
+  @Equals(null, { message: 'from_template: agent templates are not supported' })
+  from_template?: string | null;
 }
 
 export class UpdateAgentDto extends AgentFieldsDto {
