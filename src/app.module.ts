@@ -20,6 +20,7 @@ import { traceLogFields, Tracing, tracingActive } from './observability/tracing'
 import { OrganizationsModule } from './organizations/organizations.module';
 import { SystemPromptModule } from './system-prompt/system-prompt.module';
 import { ToolsModule } from './tools/tools.module';
+import { QueueModule } from './queue/queue.module';
 import { RunsModule } from './runs/runs.module';
 
 /** Modules both processes (api and worker) share. */
@@ -75,6 +76,7 @@ export class AppModule {
           tracing,
         }),
         HealthModule,
+        QueueModule.forRole('api'),
         ...DOMAIN_MODULES,
         AuthModule,
       ],

@@ -6,6 +6,7 @@ import { APP_CONFIG, ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { ObservabilityModule } from './observability/observability.module';
 import type { Tracing } from './observability/tracing';
+import { QueueModule } from './queue/queue.module';
 
 /** Where the worker serves `/metrics` when ENGRAM_METRICS_PORT does not say. */
 export const WORKER_METRICS_PORT = 9464;
@@ -27,6 +28,7 @@ export class WorkerModule {
           metricsPort: config.metrics.enabled ? (config.metrics.port ?? WORKER_METRICS_PORT) : undefined,
           tracing,
         }),
+        QueueModule.forRole('worker'),
         ...DOMAIN_MODULES,
       ],
     };

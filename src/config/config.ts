@@ -86,6 +86,7 @@ const envSchema = z.object({
     .string()
     .min(16, 'must be at least 16 characters (64 hex chars recommended)')
     .optional(),
+  ENGRAM_PROCESS_JOBS: boolish.optional(),
   ENGRAM_RUN_LEASE_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   ENGRAM_RUN_SWEEP_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   ENGRAM_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
@@ -147,6 +148,13 @@ export interface AppConfig {
   redisPrefix: string;
   /** Limits of one sandboxed tool call, and how Python tools run (see libs/sandbox). */
   tools: { timeoutMs: number; memoryMb: number; python: string; pythonSandbox: 'confined' | 'unconfined' };
+  jobs: {
+    /**
+     * ENGRAM_PROCESS_JOBS: whether this process takes queued jobs. Unset: the worker does, the
+     * api does only without REDIS_URL (see src/queue/queues.ts `takesJobs`).
+     */
+    process?: boolean;
+  };
   runs: {
     /** A run's lease: renewed by its process every third of this; lapsed, the run is orphaned. */
     leaseMs: number;
@@ -235,6 +243,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       python: e.ENGRAM_PYTHON,
       pythonSandbox: e.ENGRAM_PYTHON_SANDBOX,
     },
+    jobs: { process: e.ENGRAM_PROCESS_JOBS },
     runs: { leaseMs: e.ENGRAM_RUN_LEASE_MS, sweepMs: e.ENGRAM_RUN_SWEEP_MS },
     connectTimeoutMs: e.ENGRAM_CONNECT_TIMEOUT_MS,
     secretsKey: e.ENGRAM_SECRETS_KEY,
