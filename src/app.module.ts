@@ -22,6 +22,8 @@ import { SystemPromptModule } from './system-prompt/system-prompt.module';
 import { ToolsModule } from './tools/tools.module';
 import { QueueModule } from './queue/queue.module';
 import { RunsModule } from './runs/runs.module';
+import { JobsModule } from './jobs/jobs.module';
+import { SourcesModule } from './sources/sources.module';
 
 /** Modules both processes (api and worker) share. */
 export const DOMAIN_MODULES = [
@@ -36,6 +38,8 @@ export const DOMAIN_MODULES = [
   RunsModule,
   SystemPromptModule,
   AgentFilesModule,
+  JobsModule,
+  SourcesModule,
 ];
 
 function loggerModule() {

@@ -230,6 +230,11 @@ export class AgentsService {
       const state = toAgentState(agent, blocks, tags);
       values.forEach((value, i) => Object.assign(state, parts[i].toState(value)));
       for (const contributed of extra) Object.assign(state, contributed.get(agent.id) ?? {});
+      // `file_blocks` (from the sources extension) belongs inside `memory`.
+      if ('file_blocks' in state) {
+        (state.memory as Record<string, unknown>).file_blocks = state.file_blocks;
+        delete state.file_blocks;
+      }
       return state;
     });
   }

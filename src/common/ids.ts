@@ -8,6 +8,7 @@ export type IdPrefix =
   | 'tool'
   | 'source'
   | 'file'
+  | 'file_agent'
   | 'passage'
   | 'archive'
   | 'run'

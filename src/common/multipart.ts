@@ -56,3 +56,41 @@ function tooLarge(request: FastifyRequest, field: string, e: unknown): never {
     `${field}: larger than the limit of ${mb} MB (ENGRAM_BODY_LIMIT_MB)`,
   );
 }
+
+/** A streamed upload: the file part's name, declared type and byte stream, read as it arrives. */
+export interface StreamedUpload {
+  filename: string;
+  mimetype: string | undefined;
+  stream: import('node:stream').Readable;
+  /** True once the stream was cut at `maxBytes` (the caller answers 413). */
+  truncated(): boolean;
+}
+
+/**
+ * The one file of a multipart/form-data request (in `fileField`), as a stream bounded by
+ * `maxBytes`, for uploads too large to hold in memory. Fields before the file are ignored.
+ */
+export async function readUploadStream(
+  request: FastifyRequest,
+  maxBytes: number,
+  fileField = 'file',
+): Promise<StreamedUpload> {
+  if (!request.isMultipart())
+    throw new DomainError(
+      415,
+      'unsupported_media_type',
+      `Expected a multipart/form-data upload with the file in the '${fileField}' field`,
+    );
+  const part = await request.file({ limits: { fileSize: maxBytes }, throwFileSizeLimit: false });
+  if (!part) throw new InvalidInputError(`${fileField}: the upload has no file`);
+  if (part.fieldname !== fileField) {
+    part.file.resume();
+    throw new InvalidInputError(`${part.fieldname}: unexpected file (the upload goes in '${fileField}')`);
+  }
+  return {
+    filename: part.filename,
+    mimetype: part.mimetype,
+    stream: part.file,
+    truncated: () => part.file.truncated,
+  };
+}

@@ -78,6 +78,7 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 letters, digits or _.:-')
     .default('engram'),
   ENGRAM_BODY_LIMIT_MB: z.coerce.number().positive().max(1024).default(10),
+  ENGRAM_FILE_UPLOAD_LIMIT_MB: z.coerce.number().positive().max(10_240).default(100),
   ENGRAM_TOOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   ENGRAM_TOOL_MEMORY_MB: z.coerce.number().int().min(16).max(8192).default(256),
   ENGRAM_PYTHON: z.string().min(1).default('python3'),
@@ -134,7 +135,7 @@ export type Env = z.input<typeof envSchema>;
 
 export interface AppConfig {
   env: 'development' | 'production' | 'test';
-  http: { host: string; port: number; bodyLimitBytes: number };
+  http: { host: string; port: number; bodyLimitBytes: number; fileUploadLimitBytes: number };
   logLevel: string;
   database: {
     /** Absent: the embedded Postgres (PGlite) under `dataDir` is started. */
@@ -227,7 +228,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const auth = authConfig(e);
   return {
     env: e.NODE_ENV,
-    http: { host: e.HOST, port: e.PORT, bodyLimitBytes: Math.round(e.ENGRAM_BODY_LIMIT_MB * 1024 * 1024) },
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      bodyLimitBytes: Math.round(e.ENGRAM_BODY_LIMIT_MB * 1024 * 1024),
+      fileUploadLimitBytes: Math.round(e.ENGRAM_FILE_UPLOAD_LIMIT_MB * 1024 * 1024),
+    },
     logLevel: e.LOG_LEVEL,
     database: {
       url: e.DATABASE_URL,

@@ -45,7 +45,10 @@ type Kind =
   | 'mcpServer'
   | 'identity'
   | 'apiKey'
-  | 'accessToken';
+  | 'accessToken'
+  | 'folder'
+  | 'file'
+  | 'job';
 
 type Fixtures = Record<Kind, string>;
 
@@ -63,6 +66,9 @@ const PARAM_KINDS: Record<string, Kind> = {
   identity_id: 'identity',
   api_key_id: 'apiKey',
   token: 'accessToken',
+  folder_id: 'folder',
+  file_id: 'file',
+  job_id: 'job',
 };
 
 /** Path parameters that are names, the same in both organizations' fixtures. */
@@ -133,6 +139,8 @@ const ROUTES: Record<string, RouteFixture> = {
       { body: { name: 'x', model: MODEL, block_ids: ['$block'] } },
       { body: { name: 'x', model: MODEL, tool_ids: ['$tool'] } },
       { body: { name: 'x', model: MODEL, identity_ids: ['$identity'] } },
+      { body: { name: 'x', model: MODEL, folder_ids: ['$folder'] } },
+      { body: { name: 'x', model: MODEL, source_ids: ['$folder'] } },
     ],
   },
   'GET /v1/agents': {
@@ -145,6 +153,7 @@ const ROUTES: Record<string, RouteFixture> = {
       { body: { description: 'hijacked' } },
       { body: { block_ids: ['$block'], tool_ids: ['$tool'] } },
       { body: { identity_ids: ['$identity'] } },
+      { body: { folder_ids: ['$folder'] } },
     ],
   },
   'DELETE /v1/agents/:agent_id': {},
@@ -298,7 +307,40 @@ const ROUTES: Record<string, RouteFixture> = {
   },
   'GET /v1/client-side-access-tokens': { variants: [own, { query: { agentId: '$agent' } }] },
   'DELETE /v1/client-side-access-tokens/:token': {},
+  'GET /v1/jobs': { variants: [own, { query: { after: '$job' } }, { query: { source_id: '$folder' } }] },
+  'GET /v1/jobs/:job_id': {},
+  'PATCH /v1/jobs/:job_id/cancel': {},
+  'DELETE /v1/jobs/:job_id': {},
+  ...folderRoutes('folders'),
+  ...folderRoutes('sources'),
+  'GET /v1/agents/:agent_id/files': { variants: [own, { query: { after: '$agent' } }] },
+  'PATCH /v1/agents/:agent_id/files/close-all': {},
+  'PATCH /v1/agents/:agent_id/files/:file_id/open': {},
+  'PATCH /v1/agents/:agent_id/files/:file_id/close': {},
 };
+
+/** `/v1/folders/...` and its older alias `/v1/sources/...`, on the agent too. */
+function folderRoutes(name: 'folders' | 'sources'): Record<string, RouteFixture> {
+  return {
+    [`POST /v1/${name}`]: {
+      variants: [{ body: { name: `b-own-${name}` } }],
+    },
+    [`GET /v1/${name}`]: { variants: [own, { query: { after: '$folder' } }] },
+    [`GET /v1/${name}/count`]: {},
+    [`GET /v1/${name}/:folder_id`]: {},
+    [`PATCH /v1/${name}/:folder_id`]: { variants: [{ body: { name: 'hijacked' } }] },
+    [`DELETE /v1/${name}/:folder_id`]: {},
+    [`POST /v1/${name}/:folder_id/upload`]: { variants: [{ form: { file: 'x' } }] },
+    [`GET /v1/${name}/:folder_id/agents`]: {},
+    [`GET /v1/${name}/:folder_id/passages`]: {},
+    [`GET /v1/${name}/:folder_id/files`]: {},
+    [`GET /v1/${name}/:folder_id/files/:file_id`]: {},
+    [`DELETE /v1/${name}/:folder_id/:file_id`]: {},
+    [`GET /v1/agents/:agent_id/${name}`]: {},
+    [`PATCH /v1/agents/:agent_id/${name}/attach/:folder_id`]: {},
+    [`PATCH /v1/agents/:agent_id/${name}/detach/:folder_id`]: {},
+  };
+}
 
 const KINDS = new Set<string>(Object.values(PARAM_KINDS).concat(['org', 'user', 'mcpTool']));
 
@@ -443,6 +485,18 @@ describe('id swap: organization B calls every route with organization A’s ids 
       }),
     );
     await ok(api.post(`/v1/agents/${agent.id}/messages`, { input: `hello swap from ${name}` }));
+    const folder = await ok(api.post('/v1/folders', { name: 'swap-folder' }));
+    const form = new FormData();
+    form.append('file', new Blob([`${name} secret document`]), 'secret.txt');
+    const uploaded = await fetch(`${api.baseUrl}/v1/folders/${folder.id}/upload`, {
+      method: 'POST',
+      headers: api.headers,
+      body: form,
+    });
+    const file = (await uploaded.json()) as { id: string };
+    if (uploaded.status !== 200) throw new Error(`seeding ${name}: upload ${uploaded.status}`);
+    await ok(api.patch(`/v1/agents/${agent.id}/folders/attach/${folder.id}`));
+    const jobs = await ok(api.get(`/v1/jobs?source_id=${folder.id}`));
     const runs = await ok(api.get(`/v1/runs?agent_id=${agent.id}`));
     const steps = await ok(api.get(`/v1/steps?run_id=${runs[0].id}`));
     const messages = await ok(api.get(`/v1/agents/${agent.id}/messages`));
@@ -471,6 +525,9 @@ describe('id swap: organization B calls every route with organization A’s ids 
       identity: identity.id,
       apiKey: key.id,
       accessToken: token.token,
+      folder: folder.id,
+      file: file.id,
+      job: jobs[0]?.id,
     };
     for (const [kind, id] of Object.entries(f)) if (!id) throw new Error(`seeding ${name}: no ${kind}`);
     return Object.assign(tenant, {

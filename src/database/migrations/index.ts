@@ -8,6 +8,7 @@ import { Auth1795575000000 } from './1795575000000-Auth';
 import { EncryptMcpLocations1795575100000 } from './1795575100000-EncryptMcpLocations';
 import { Identities1795576000000 } from './1795576000000-Identities';
 import { StepMetricsAndApprovalLinks1795577000000 } from './1795577000000-StepMetricsAndApprovalLinks';
+import { FoldersAndFiles1795578000000 } from './1795578000000-FoldersAndFiles';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list works from
@@ -24,4 +25,5 @@ export const MIGRATIONS = [
   EncryptMcpLocations1795575100000,
   Identities1795576000000,
   StepMetricsAndApprovalLinks1795577000000,
+  FoldersAndFiles1795578000000,
 ];

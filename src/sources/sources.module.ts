@@ -1,0 +1,61 @@
+import { Module, OnModuleInit } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AgentsModule } from '../agents/agents.module';
+import { ArchivalModule } from '../archival/archival.module';
+import { JobsModule } from '../jobs/jobs.module';
+import { JobsService } from '../jobs/jobs.service';
+import { AgentFilesService } from './agent-files.service';
+import { AgentSourcesController } from './agent-sources.controller';
+import { FileAgentEntity, FileContentEntity, FileEntity } from './file.entity';
+import { FilePassagesRepository } from './file-passages.repository';
+import { FileStorage, PostgresFileStorage } from './file-storage';
+import { FilesRepository } from './files.repository';
+import { FilesService, IngestionScheduler } from './files.service';
+import { InProcessIngestionScheduler } from './ingestion/in-process.scheduler';
+import { IngestionService } from './ingestion/ingestion.service';
+import { SourceAgentEntity, SourceEntity } from './source.entity';
+import { SourcesController } from './sources.controller';
+import { SourcesRepository } from './sources.repository';
+import { SourcesService } from './sources.service';
+
+/** Folders, files, their ingestion, and agents' views of them; above agents, archival and jobs. */
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([
+      SourceEntity,
+      SourceAgentEntity,
+      FileEntity,
+      FileContentEntity,
+      FileAgentEntity,
+    ]),
+    AgentsModule,
+    ArchivalModule,
+    JobsModule,
+  ],
+  controllers: [SourcesController, AgentSourcesController],
+  providers: [
+    SourcesRepository,
+    FilesRepository,
+    FilePassagesRepository,
+    { provide: FileStorage, useClass: PostgresFileStorage },
+    SourcesService,
+    FilesService,
+    AgentFilesService,
+    IngestionService,
+    { provide: IngestionScheduler, useClass: InProcessIngestionScheduler },
+  ],
+  exports: [SourcesService, FilesService, AgentFilesService, FilePassagesRepository],
+})
+export class SourcesModule implements OnModuleInit {
+  constructor(
+    private readonly jobs: JobsService,
+    private readonly ingestion: IngestionService,
+  ) {}
+
+  onModuleInit(): void {
+    this.jobs.onCancel('embedding', async (organizationId, job) => {
+      const fileId = job.metadata?.file_id;
+      if (typeof fileId === 'string') await this.ingestion.cancelled(organizationId, fileId);
+    });
+  }
+}
