@@ -45,7 +45,7 @@ describe('the engram CLI, from the build (e2e)', () => {
   it('answers --help for itself and every subcommand', async () => {
     const top = await cli.run(['--help']);
     expect(top.code).toBe(0);
-    for (const sub of ['api', 'worker', 'migrate', 'doctor', 'import-af'])
+    for (const sub of ['api', 'worker', 'migrate', 'doctor', 'import-af', 'upload'])
       expect(top.stdout).toMatch(new RegExp(`\\n  ${sub}\\b`));
 
     const expected: Record<string, string[]> = {
@@ -61,6 +61,7 @@ describe('the engram CLI, from the build (e2e)', () => {
         '--strip-messages',
         '--no-copy-suffix',
       ],
+      upload: ['<folder>', '<files...>', '--duplicate <mode>', '--no-wait', '--url <url>'],
     };
     const helps = await Promise.all(Object.keys(expected).map((sub) => cli.run([sub, '--help'])));
     Object.keys(expected).forEach((sub, i) => {
@@ -198,6 +199,108 @@ describe('the engram CLI, from the build (e2e)', () => {
       expect(badSecrets.code).toBe(1);
       expect(badSecrets.stderr).toContain('expected a JSON object');
       expect((await tenant.as.member.get('/v1/agents/count')).body).toBe(2);
+    });
+  });
+
+  describe('upload', () => {
+    let app: TestApp;
+    let tenant: TenantWithKeys;
+    let other: TenantWithKeys;
+    let dir: string;
+    let folderId: string;
+    const file = (name: string, content: string) => {
+      const path = join(dir, name);
+      writeFileSync(path, content);
+      return path;
+    };
+    const upload = (args: string[], key = tenant.keys.member.key) =>
+      cli.run(['upload', ...args, '--url', app.baseUrl, '--api-key', key], {}, 120_000);
+
+    beforeAll(async () => {
+      app = await startTestApp({ ENGRAM_ADMIN_KEY: ADMIN_KEY });
+      const admin = bearer(app.baseUrl, ADMIN_KEY);
+      [tenant, other] = await Promise.all([
+        tenantWithKeys(admin, 'cli-upload'),
+        tenantWithKeys(admin, 'cli-other'),
+      ]);
+      dir = mkdtempSync(join(tmpdir(), 'engram-upload-'));
+      const folder = await tenant.as.member.post('/v1/folders/', { name: 'handbook' });
+      expect(folder.status).toBe(200);
+      folderId = folder.body.id;
+    });
+    afterAll(async () => {
+      rmSync(dir, { recursive: true, force: true });
+      await app?.close();
+    });
+
+    it('uploads files to a folder named on the command line and waits until they are embedded', async () => {
+      const a = file('leave.md', '# Leave\n\nEvery employee gets 30 days of paid leave a year.\n');
+      const b = file('travel.txt', 'Travel is booked through the office at least two weeks ahead.\n');
+      const r = await upload(['handbook', a, b]);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain('uploaded 2 file(s)');
+      expect(r.stderr).toContain('processed 2/2 file(s)');
+      const lines = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t'));
+      expect(lines.map(([, status, name]) => [status, name])).toEqual([
+        ['completed', 'leave.md'],
+        ['completed', 'travel.txt'],
+      ]);
+      for (const [id] of lines) {
+        const row = await tenant.as.member.get(`/v1/folders/${folderId}/files/${id}?include_content=true`);
+        expect(row.status).toBe(200);
+        expect(row.body.processing_status).toBe('completed');
+        expect(row.body.chunks_embedded).toBeGreaterThan(0);
+      }
+      const listed = await tenant.as.member.get(`/v1/folders/${folderId}/files`);
+      expect(listed.body.map((f: { file_name: string }) => f.file_name).sort()).toEqual([
+        'leave.md',
+        'travel.txt',
+      ]);
+
+      // By id too, without waiting; a name already there gets a suffix by default.
+      const again = await upload([folderId, a, '--no-wait', '--json']);
+      expect(again.code).toBe(0);
+      const [row] = JSON.parse(again.stdout) as { file_name: string }[];
+      expect(row.file_name).not.toBe('leave.md');
+      expect(row.file_name).toMatch(/^leave.*\.md$/);
+    });
+
+    it('reports what went wrong and exits 1, uploading nothing', async () => {
+      const a = file('a.txt', 'some text');
+      const count = async () => (await tenant.as.member.get(`/v1/folders/${folderId}/files`)).body.length;
+      const before = await count();
+
+      const unknown = await upload(['no-such-folder', a]);
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toContain('no folder named "no-such-folder"');
+      // Another tenant's key sees no such folder, by name or by id.
+      const foreign = await upload(['handbook', a], other.keys.member.key);
+      expect(foreign.code).toBe(1);
+      expect(foreign.stderr).toContain('no folder named "handbook"');
+      const foreignId = await upload([folderId, a], other.keys.member.key);
+      expect(foreignId.code).toBe(1);
+      expect(foreignId.stderr).toContain('404');
+      const missing = await upload(['handbook', join(dir, 'nope.txt')]);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain('cannot read');
+      const notFile = await upload(['handbook', dir]);
+      expect(notFile.code).toBe(1);
+      expect(notFile.stderr).toContain('is not a file');
+      const badMode = await upload(['handbook', a, '--duplicate', 'merge']);
+      expect(badMode.code).toBe(1);
+      expect(badMode.stderr).toContain("argument 'merge' is invalid");
+      expect(await count()).toBe(before);
+
+      // duplicate_handling=error is the server's refusal, named.
+      const first = await upload(['handbook', a, '--no-wait']);
+      expect(first.code).toBe(0);
+      const dup = await upload(['handbook', a, '--duplicate', 'error', '--no-wait']);
+      expect(dup.code).toBe(1);
+      expect(dup.stderr).toMatch(/a\.txt: the server answered 409/);
+      expect(await count()).toBe(before + 1);
     });
   });
 

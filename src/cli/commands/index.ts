@@ -3,11 +3,12 @@ import { apiCommand } from './api.command';
 import { doctorCommand } from './doctor.command';
 import { importAfCommand } from './import-af.command';
 import { migrateCommand } from './migrate.command';
+import { uploadCommand } from './upload.command';
 import { workerCommand } from './worker.command';
 
 /**
  * Every `engram` subcommand. A new one is a file beside these exporting a function that returns
- * its `Command`, listed here (`upload` comes with the folder routes).
+ * its `Command`, listed here.
  */
 export const COMMANDS: (() => Command)[] = [
   apiCommand,
@@ -15,4 +16,5 @@ export const COMMANDS: (() => Command)[] = [
   migrateCommand,
   doctorCommand,
   importAfCommand,
+  uploadCommand,
 ];
