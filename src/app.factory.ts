@@ -2,7 +2,7 @@ import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -12,8 +12,8 @@ import { AppConfig, loadConfig } from './config/config';
 import { checkDependencies } from './config/preflight';
 import { installInputChecks } from './common/http-edge';
 import { aliasUrl } from './common/url-aliases';
-import { VERSION as version } from './common/version';
 import { MetricsService } from './observability/metrics.service';
+import { buildOpenApiDocument } from './openapi';
 import { nameRequestSpan, requestSpan, startTracing } from './observability/tracing';
 
 /**
@@ -108,15 +108,7 @@ export async function createApp(config: AppConfig = loadConfig()): Promise<NestF
         done();
       });
     }
-    const document = SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('Engram')
-        .setDescription('Stateful LLM agents over the Letta v1 REST API')
-        .setVersion(version)
-        .addBearerAuth()
-        .build(),
-    );
+    const document = buildOpenApiDocument(app);
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', useGlobalPrefix: false });
     return app;
   } catch (err) {

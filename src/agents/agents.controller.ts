@@ -13,6 +13,8 @@ import {
   UpdateAgentDto,
 } from './dto/agent.dto';
 import { Access } from '../common/auth/access.decorator';
+import { ApiOk, ApiOkSchema } from '../common/api-response';
+import { AgentDeletedResponse, AgentStateResponse } from './dto/agent.response';
 
 const agentId = () => new IdPipe('agent');
 
@@ -22,12 +24,14 @@ const agentId = () => new IdPipe('agent');
 export class AgentsController {
   constructor(private readonly agents: AgentsService) {}
 
+  @ApiOk(AgentStateResponse)
   @Post()
   @HttpCode(200)
   async create(@Auth() p: Principal, @Body() dto: CreateAgentDto) {
     return this.agents.toState(p, await this.agents.create(p, dto));
   }
 
+  @ApiOk([AgentStateResponse])
   @Get()
   async list(@Auth() p: Principal, @Query() q: ListAgentsQueryDto) {
     const order = q.order ?? (q.ascending === undefined ? 'desc' : q.ascending ? 'asc' : 'desc');
@@ -51,11 +55,13 @@ export class AgentsController {
     );
   }
 
+  @ApiOkSchema({ type: 'integer' })
   @Get('count')
   count(@Auth() p: Principal) {
     return this.agents.count(p);
   }
 
+  @ApiOk(AgentStateResponse)
   @Get(':agent_id')
   async get(
     @Auth() p: Principal,
@@ -65,11 +71,13 @@ export class AgentsController {
     return this.agents.getState(p, id, relationsOf(q));
   }
 
+  @ApiOk(AgentStateResponse)
   @Patch(':agent_id')
   async update(@Auth() p: Principal, @Param('agent_id', agentId()) id: string, @Body() dto: UpdateAgentDto) {
     return this.agents.toState(p, await this.agents.update(p, id, dto));
   }
 
+  @ApiOk(AgentDeletedResponse)
   @Delete(':agent_id')
   async delete(@Auth() p: Principal, @Param('agent_id', agentId()) id: string) {
     await this.agents.delete(p, id);
@@ -83,6 +91,7 @@ export class AgentsController {
 export class TagsController {
   constructor(private readonly agents: AgentsService) {}
 
+  @ApiOkSchema({ type: 'array', items: { type: 'string' } })
   @Get()
   list(@Auth() p: Principal, @Query() q: ListTagsQueryDto) {
     return this.agents.listTags(p, {

@@ -8,6 +8,9 @@ import { toBlockDto, UpdateBlockDto } from '../memory/dto/block.dto';
 import { AgentsService } from './agents.service';
 import { AgentIncludeQueryDto } from './dto/agent.dto';
 import { Access } from '../common/auth/access.decorator';
+import { ApiOk } from '../common/api-response';
+import { BlockResponse } from '../memory/dto/block.response';
+import { AgentStateResponse } from './dto/agent.response';
 
 class BlockAgentsQueryDto extends IntersectionType(PageQueryDto, AgentIncludeQueryDto) {}
 
@@ -21,6 +24,7 @@ export class CoreMemoryController {
     private readonly blocks: BlocksService,
   ) {}
 
+  @ApiOk([BlockResponse])
   @Get('blocks')
   async list(
     @Auth() p: Principal,
@@ -40,6 +44,7 @@ export class CoreMemoryController {
     return list.slice(0, page.limit).map(toBlockDto);
   }
 
+  @ApiOk(BlockResponse)
   @Get('blocks/:block_label')
   async get(
     @Auth() p: Principal,
@@ -50,6 +55,7 @@ export class CoreMemoryController {
     return toBlockDto(await this.blocks.getForAgent(p, agentId, label));
   }
 
+  @ApiOk(BlockResponse)
   @Patch('blocks/:block_label')
   async update(
     @Auth() p: Principal,
@@ -61,6 +67,7 @@ export class CoreMemoryController {
     return toBlockDto(await this.blocks.updateForAgent(p, agentId, label, dto));
   }
 
+  @ApiOk(AgentStateResponse)
   @Patch('blocks/attach/:block_id')
   async attach(
     @Auth() p: Principal,
@@ -72,6 +79,7 @@ export class CoreMemoryController {
     return this.agents.toState(p, await this.agents.get(p, agentId));
   }
 
+  @ApiOk(AgentStateResponse)
   @Patch('blocks/detach/:block_id')
   async detach(
     @Auth() p: Principal,
@@ -94,6 +102,7 @@ export class BlockAgentsController {
     private readonly blocks: BlocksService,
   ) {}
 
+  @ApiOk([AgentStateResponse])
   @Get()
   async list(
     @Auth() p: Principal,

@@ -11,6 +11,8 @@ import {
   toPassageDto,
 } from './dto/passage.dto';
 import { Access } from '../common/auth/access.decorator';
+import { ApiOk, ApiOkSchema } from '../common/api-response';
+import { ArchivalSearchResponse, MessageResponse, PassageResponse } from './dto/archival.response';
 
 /** An agent's archival memory: `/v1/agents/:agent_id/archival-memory` and archive attachment. */
 @ApiTags('agents')
@@ -22,6 +24,7 @@ export class AgentArchivalController {
     private readonly archives: ArchivesService,
   ) {}
 
+  @ApiOk([PassageResponse])
   @Post('archival-memory')
   @HttpCode(200)
   async insert(
@@ -35,6 +38,7 @@ export class AgentArchivalController {
     return rows.map(toPassageDto);
   }
 
+  @ApiOk([PassageResponse])
   @Get('archival-memory')
   async list(
     @Auth() p: Principal,
@@ -51,6 +55,7 @@ export class AgentArchivalController {
     return rows.map(toPassageDto);
   }
 
+  @ApiOk(ArchivalSearchResponse)
   @Get('archival-memory/search')
   async search(
     @Auth() p: Principal,
@@ -83,6 +88,7 @@ export class AgentArchivalController {
     };
   }
 
+  @ApiOk(MessageResponse)
   @Delete('archival-memory/:passage_id')
   async delete(
     @Auth() p: Principal,
@@ -93,6 +99,7 @@ export class AgentArchivalController {
     return { message: `Memory id=${passageId} successfully deleted` };
   }
 
+  @ApiOkSchema({ nullable: true, description: 'null' })
   @Patch('archives/attach/:archive_id')
   async attach(
     @Auth() p: Principal,
@@ -103,6 +110,7 @@ export class AgentArchivalController {
     return null;
   }
 
+  @ApiOkSchema({ nullable: true, description: 'null' })
   @Patch('archives/detach/:archive_id')
   async detach(
     @Auth() p: Principal,

@@ -8,6 +8,8 @@ import { ArchivesService } from './archives.service';
 import { CreateArchiveDto, ListArchivesQueryDto, toArchiveDto, UpdateArchiveDto } from './dto/archive.dto';
 import { CreateArchivePassageDto, CreateArchivePassagesDto, toPassageDto } from './dto/passage.dto';
 import { Access } from '../common/auth/access.decorator';
+import { ApiOk } from '../common/api-response';
+import { ArchiveResponse, PassageResponse } from './dto/archival.response';
 
 const input = (d: CreateArchivePassageDto) => ({
   text: d.text,
@@ -25,23 +27,27 @@ export class ArchivesController {
     private readonly memory: ArchivalMemoryService,
   ) {}
 
+  @ApiOk(ArchiveResponse)
   @Post()
   @HttpCode(200)
   async create(@Auth() p: Principal, @Body() dto: CreateArchiveDto) {
     return toArchiveDto(await this.archives.create(p, dto));
   }
 
+  @ApiOk([ArchiveResponse])
   @Get()
   async list(@Auth() p: Principal, @Query() q: ListArchivesQueryDto) {
     const rows = await this.archives.list(p, { name: q.name, agentId: q.agent_id }, pageRequest(q));
     return rows.map(toArchiveDto);
   }
 
+  @ApiOk(ArchiveResponse)
   @Get(':archive_id')
   async get(@Auth() p: Principal, @Param('archive_id', new IdPipe('archive')) id: string) {
     return toArchiveDto(await this.archives.get(p, id));
   }
 
+  @ApiOk(ArchiveResponse)
   @Patch(':archive_id')
   async update(
     @Auth() p: Principal,
@@ -57,6 +63,7 @@ export class ArchivesController {
     await this.archives.delete(p, id);
   }
 
+  @ApiOk(PassageResponse)
   @Post(':archive_id/passages')
   @HttpCode(200)
   async createPassage(
@@ -68,6 +75,7 @@ export class ArchivesController {
     return toPassageDto(row);
   }
 
+  @ApiOk([PassageResponse])
   @Post(':archive_id/passages/batch')
   @HttpCode(200)
   async createPassages(

@@ -6,6 +6,8 @@ import { MessageSearchDto } from './dto/message-search.dto';
 import { PassageSearchDto, toPassageDto } from './dto/passage.dto';
 import { RecallSearchService, toMessageSearchResults } from './recall-search.service';
 import { Access } from '../common/auth/access.decorator';
+import { ApiOk } from '../common/api-response';
+import { MessageSearchHit, PassageSearchHit } from './dto/archival.response';
 
 const date = (s: string | null | undefined) => (s ? new Date(s) : undefined);
 
@@ -18,6 +20,7 @@ export class SearchController {
     private readonly recall: RecallSearchService,
   ) {}
 
+  @ApiOk([PassageSearchHit])
   @ApiTags('passages')
   @Post('passages/search')
   @HttpCode(200)
@@ -46,6 +49,7 @@ export class SearchController {
     }));
   }
 
+  @ApiOk([MessageSearchHit])
   @ApiTags('messages')
   @Post('messages/search')
   @HttpCode(200)

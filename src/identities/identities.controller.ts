@@ -31,6 +31,10 @@ import {
 import { IdentitiesService } from './identities.service';
 import { toIdentityDto } from './identity.entity';
 import { PageQueryDto } from '../common/pagination';
+import { ApiOk, ApiOkSchema } from '../common/api-response';
+import { IdentityResponse } from './dto/identity.response';
+import { AgentStateResponse } from '../agents/dto/agent.response';
+import { BlockResponse } from '../memory/dto/block.response';
 
 const identityId = () => new IdPipe('identity');
 const MAX_PROPERTIES = 1000;
@@ -64,17 +68,20 @@ class PropertiesPipe implements PipeTransform<unknown, Promise<IdentityPropertyD
 export class IdentitiesController {
   constructor(private readonly identities: IdentitiesService) {}
 
+  @ApiOk(IdentityResponse)
   @Post()
   @HttpCode(200)
   async create(@Auth() p: Principal, @Body() dto: CreateIdentityDto) {
     return toIdentityDto(await this.identities.create(p, dto));
   }
 
+  @ApiOk(IdentityResponse)
   @Put()
   async upsert(@Auth() p: Principal, @Body() dto: CreateIdentityDto) {
     return toIdentityDto(await this.identities.upsert(p, dto));
   }
 
+  @ApiOk([IdentityResponse])
   @Get()
   async list(@Auth() p: Principal, @Query() q: ListIdentitiesQueryDto) {
     const found = await this.identities.list(
@@ -90,16 +97,19 @@ export class IdentitiesController {
     return found.map(toIdentityDto);
   }
 
+  @ApiOkSchema({ type: 'integer' })
   @Get('count')
   count(@Auth() p: Principal) {
     return this.identities.count(p);
   }
 
+  @ApiOk(IdentityResponse)
   @Get(':identity_id')
   async get(@Auth() p: Principal, @Param('identity_id', identityId()) id: string) {
     return toIdentityDto(await this.identities.get(p, id));
   }
 
+  @ApiOk(IdentityResponse)
   @Patch(':identity_id')
   async update(
     @Auth() p: Principal,
@@ -109,6 +119,7 @@ export class IdentitiesController {
     return toIdentityDto(await this.identities.update(p, id, dto));
   }
 
+  @ApiOk(IdentityResponse)
   @Put(':identity_id/properties')
   @ApiBody({ type: [IdentityPropertyDto] })
   async properties(
@@ -119,12 +130,14 @@ export class IdentitiesController {
     return toIdentityDto(await this.identities.replaceProperties(p, id, properties));
   }
 
+  @ApiOkSchema({ nullable: true, description: 'null' })
   @Delete(':identity_id')
   async delete(@Auth() p: Principal, @Param('identity_id', identityId()) id: string) {
     await this.identities.delete(p, id);
     return null;
   }
 
+  @ApiOk([AgentStateResponse])
   @Get(':identity_id/agents')
   agents(
     @Auth() p: Principal,
@@ -134,6 +147,7 @@ export class IdentitiesController {
     return this.identities.agentsOf(p, id, pageRequest(q));
   }
 
+  @ApiOk([BlockResponse])
   @Get(':identity_id/blocks')
   async blocks(
     @Auth() p: Principal,
@@ -151,6 +165,7 @@ export class IdentitiesController {
 export class AgentIdentitiesController {
   constructor(private readonly identities: IdentitiesService) {}
 
+  @ApiOkSchema({ nullable: true, description: 'null' })
   @Patch('attach/:identity_id')
   async attach(
     @Auth() p: Principal,
@@ -161,6 +176,7 @@ export class AgentIdentitiesController {
     return null;
   }
 
+  @ApiOkSchema({ nullable: true, description: 'null' })
   @Patch('detach/:identity_id')
   async detach(
     @Auth() p: Principal,

@@ -6,6 +6,9 @@ import { pageRequest } from '../common/pagination';
 import { BlocksService } from './blocks.service';
 import { CreateBlockDto, ListBlocksQueryDto, toBlockDto, UpdateBlockDto } from './dto/block.dto';
 import { Access } from '../common/auth/access.decorator';
+import { ApiOk } from '../common/api-response';
+import { BlockResponse } from './dto/block.response';
+import { DeletedResponse } from '../tools/dto/tool.response';
 
 @ApiTags('blocks')
 @Access('member')
@@ -13,12 +16,14 @@ import { Access } from '../common/auth/access.decorator';
 export class BlocksController {
   constructor(private readonly blocks: BlocksService) {}
 
+  @ApiOk(BlockResponse)
   @Post()
   @HttpCode(200)
   async create(@Auth() p: Principal, @Body() dto: CreateBlockDto) {
     return toBlockDto(await this.blocks.create(p, dto));
   }
 
+  @ApiOk([BlockResponse])
   @Get()
   async list(@Auth() p: Principal, @Query() q: ListBlocksQueryDto) {
     const blocks = await this.blocks.list(
@@ -44,11 +49,13 @@ export class BlocksController {
     return blocks.map(toBlockDto);
   }
 
+  @ApiOk(BlockResponse)
   @Get(':block_id')
   async get(@Auth() p: Principal, @Param('block_id', new IdPipe('block')) id: string) {
     return toBlockDto(await this.blocks.get(p, id));
   }
 
+  @ApiOk(BlockResponse)
   @Patch(':block_id')
   async update(
     @Auth() p: Principal,
@@ -58,6 +65,7 @@ export class BlocksController {
     return toBlockDto(await this.blocks.update(p, id, dto));
   }
 
+  @ApiOk(DeletedResponse)
   @Delete(':block_id')
   async delete(@Auth() p: Principal, @Param('block_id', new IdPipe('block')) id: string) {
     await this.blocks.delete(p, id);

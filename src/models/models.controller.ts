@@ -4,6 +4,8 @@ import { IsOptional, IsString } from 'class-validator';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { ModelsService } from './models.service';
 import { Access } from '../common/auth/access.decorator';
+import { ApiOk } from '../common/api-response';
+import { EmbeddingModelResponse, ModelResponse } from './models.response';
 
 class ListModelsQueryDto {
   @ApiPropertyOptional() @IsOptional() @IsString() provider_category?: string;
@@ -18,6 +20,7 @@ export class ModelsController {
   constructor(private readonly models: ModelsService) {}
 
   /** Chat models of every configured provider. */
+  @ApiOk([ModelResponse])
   @Get()
   async list(@Query() q: ListModelsQueryDto) {
     const all = await this.models.registry.listLlmModels();
@@ -29,6 +32,7 @@ export class ModelsController {
   }
 
   /** Embedding models: the local offline embedder plus those of configured providers. */
+  @ApiOk([EmbeddingModelResponse])
   @Get('embedding')
   async embedding() {
     return this.models.listEmbeddingModels();

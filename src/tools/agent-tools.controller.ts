@@ -8,6 +8,9 @@ import { AgentToolsService } from './agent-tools.service';
 import { RunToolDto, ToolApprovalDto, ToolApprovalQueryDto } from './dto/tool.dto';
 import { toToolDto } from './tool.entity';
 import { Access } from '../common/auth/access.decorator';
+import { ApiOk } from '../common/api-response';
+import { ToolExecutionResponse, ToolResponse } from './dto/tool.response';
+import { AgentStateResponse } from '../agents/dto/agent.response';
 
 const agentId = () => new IdPipe('agent');
 const toolId = () => new IdPipe('tool');
@@ -19,11 +22,13 @@ const toolId = () => new IdPipe('tool');
 export class AgentToolsController {
   constructor(private readonly agentTools: AgentToolsService) {}
 
+  @ApiOk([ToolResponse])
   @Get()
   async list(@Auth() p: Principal, @Param('agent_id', agentId()) id: string, @Query() q: PageQueryDto) {
     return (await this.agentTools.list(p, id, pageRequest(q, { order: 'asc' }))).map(toToolDto);
   }
 
+  @ApiOk(AgentStateResponse)
   @Patch('attach/:tool_id')
   attach(
     @Auth() p: Principal,
@@ -33,6 +38,7 @@ export class AgentToolsController {
     return this.agentTools.attach(p, id, tool);
   }
 
+  @ApiOk(AgentStateResponse)
   @Patch('detach/:tool_id')
   detach(
     @Auth() p: Principal,
@@ -42,6 +48,7 @@ export class AgentToolsController {
     return this.agentTools.detach(p, id, tool);
   }
 
+  @ApiOk(AgentStateResponse)
   @Patch('approval/:tool_name')
   approval(
     @Auth() p: Principal,
@@ -56,6 +63,7 @@ export class AgentToolsController {
     return this.agentTools.setApproval(p, id, toolName, required);
   }
 
+  @ApiOk(ToolExecutionResponse)
   @Post(':tool_name/run')
   @HttpCode(200)
   run(

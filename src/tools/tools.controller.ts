@@ -8,6 +8,8 @@ import { toToolDto } from './tool.entity';
 import { ToolFilter } from './tools.repository';
 import { ToolsService } from './tools.service';
 import { Access } from '../common/auth/access.decorator';
+import { ApiOk, ApiOkSchema } from '../common/api-response';
+import { DeletedResponse, ToolResponse, ToolSearchResult } from './dto/tool.response';
 
 const toolId = () => new IdPipe('tool');
 
@@ -29,27 +31,32 @@ function filterOf(q: ListToolsQueryDto): ToolFilter {
 export class ToolsController {
   constructor(private readonly tools: ToolsService) {}
 
+  @ApiOk(ToolResponse)
   @Post()
   @HttpCode(200)
   async create(@Auth() p: Principal, @Body() dto: CreateToolDto) {
     return toToolDto(await this.tools.create(p, dto));
   }
 
+  @ApiOk(ToolResponse)
   @Put()
   async upsert(@Auth() p: Principal, @Body() dto: CreateToolDto) {
     return toToolDto(await this.tools.upsert(p, dto));
   }
 
+  @ApiOk([ToolResponse])
   @Get()
   async list(@Auth() p: Principal, @Query() q: ListToolsQueryDto) {
     return (await this.tools.list(p, filterOf(q), pageRequest(q))).map(toToolDto);
   }
 
+  @ApiOkSchema({ type: 'integer' })
   @Get('count')
   count(@Auth() p: Principal, @Query() q: ListToolsQueryDto) {
     return this.tools.count(p, filterOf(q));
   }
 
+  @ApiOk([ToolSearchResult])
   @Access('member', { read: true })
   @Post('search')
   @HttpCode(200)
@@ -64,16 +71,19 @@ export class ToolsController {
     }));
   }
 
+  @ApiOk(ToolResponse)
   @Get(':tool_id')
   async get(@Auth() p: Principal, @Param('tool_id', toolId()) id: string) {
     return toToolDto(await this.tools.get(p, id));
   }
 
+  @ApiOk(ToolResponse)
   @Patch(':tool_id')
   async update(@Auth() p: Principal, @Param('tool_id', toolId()) id: string, @Body() dto: UpdateToolDto) {
     return toToolDto(await this.tools.update(p, id, dto));
   }
 
+  @ApiOk(DeletedResponse)
   @Delete(':tool_id')
   async delete(@Auth() p: Principal, @Param('tool_id', toolId()) id: string) {
     await this.tools.delete(p, id);

@@ -1,11 +1,14 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory';
 import { loadConfig } from '../../src/config/config';
+import { ContractRecorder } from './contract';
 
 export interface TestApp {
   app: NestFastifyApplication;
   /** e.g. http://127.0.0.1:41234 */
   baseUrl: string;
+  /** The responses checked against openapi.json so far, and any that did not match. */
+  contract: ContractRecorder;
   close(): Promise<void>;
 }
 
@@ -21,10 +24,21 @@ export async function startTestApp(env: Record<string, string | undefined> = {})
     PORT: '0',
   });
   const app = await createApp(config);
+  // Every JSON response is checked against openapi.json; a drift fails the suite at close.
+  const contract = new ContractRecorder();
+  contract.install(app.getHttpAdapter().getInstance());
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  return { app, baseUrl: `http://127.0.0.1:${port}`, close: () => app.close() };
+  return {
+    app,
+    baseUrl: `http://127.0.0.1:${port}`,
+    contract,
+    close: async () => {
+      await app.close();
+      contract.assert();
+    },
+  };
 }
 
 export interface ApiResponse<T = any> {

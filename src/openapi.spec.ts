@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { OpenAPIObject } from '@nestjs/swagger';
+import { generateOpenApiDocument } from './openapi';
+
+/**
+ * Routes whose success response has no schema yet. Shrink it, never grow it: a new route comes
+ * with its response DTO (@ApiOk), and the contract check in test/support/contract.ts then
+ * validates every response the e2e suites see against it.
+ */
+const NOT_YET_DOCUMENTED = new Set([
+  'GET /v1/health',
+  'GET /v1/admin/orgs',
+  'POST /v1/admin/orgs',
+  'PATCH /v1/admin/orgs',
+  'DELETE /v1/admin/orgs',
+  'GET /v1/admin/users',
+  'POST /v1/admin/users',
+  'DELETE /v1/admin/users',
+  'DELETE /v1/archives/{archive_id}',
+  'DELETE /v1/archives/{archive_id}/passages/{passage_id}',
+  'POST /v1/mcp-servers',
+  'GET /v1/mcp-servers',
+  'GET /v1/mcp-servers/{mcp_server_id}',
+  'PATCH /v1/mcp-servers/{mcp_server_id}',
+  'DELETE /v1/mcp-servers/{mcp_server_id}',
+  'PATCH /v1/mcp-servers/{mcp_server_id}/refresh',
+  'GET /v1/mcp-servers/{mcp_server_id}/tools',
+  'GET /v1/mcp-servers/{mcp_server_id}/tools/{tool_id}',
+  'POST /v1/mcp-servers/{mcp_server_id}/tools/{tool_id}/run',
+  'POST /v1/agents/{agent_id}/messages',
+  'GET /v1/agents/{agent_id}/messages',
+  'POST /v1/agents/{agent_id}/messages/stream',
+  'POST /v1/agents/{agent_id}/messages/async',
+  'POST /v1/agents/{agent_id}/messages/cancel',
+  'PATCH /v1/agents/{agent_id}/reset-messages',
+  'POST /v1/agents/{agent_id}/summarize',
+  'GET /v1/messages/{message_id}',
+  'GET /v1/runs',
+  'GET /v1/runs/{run_id}',
+  'GET /v1/runs/{run_id}/messages',
+  'GET /v1/runs/{run_id}/usage',
+  'GET /v1/runs/{run_id}/steps',
+  'POST /v1/runs/{run_id}/stream',
+  'GET /v1/runs/{run_id}/stream',
+  'GET /v1/steps',
+  'GET /v1/steps/{step_id}',
+  'GET /v1/steps/{step_id}/messages',
+  'GET /v1/steps/{step_id}/metrics',
+  'PATCH /v1/steps/{step_id}/feedback',
+  'GET /v1/agents/{agent_id}/export',
+  'POST /v1/agents/import',
+  'POST /v1/admin/api-keys',
+  'GET /v1/admin/api-keys',
+  'DELETE /v1/admin/api-keys/{api_key_id}',
+  'POST /v1/client-side-access-tokens',
+  'GET /v1/client-side-access-tokens',
+  'DELETE /v1/client-side-access-tokens/{token}',
+]);
+
+describe('openapi.json', () => {
+  let generated: OpenAPIObject;
+  beforeAll(async () => {
+    generated = await generateOpenApiDocument();
+  }, 60_000);
+
+  it('is current: regenerate it with `npm run openapi` after changing a route or DTO', () => {
+    const committed = JSON.parse(readFileSync(join(__dirname, '..', 'openapi.json'), 'utf8')) as unknown;
+    expect(JSON.parse(JSON.stringify(generated))).toEqual(committed);
+  });
+
+  it('documents a response schema for every route but the listed ones', () => {
+    const missing: string[] = [];
+    const stale: string[] = [];
+    for (const [path, item] of Object.entries(generated.paths)) {
+      for (const [method, op] of Object.entries(item as Record<string, { responses?: object }>)) {
+        const key = `${method.toUpperCase()} ${path}`;
+        const documented = Object.entries(op.responses ?? {}).some(
+          ([status, r]) => status.startsWith('2') && 'content' in (r as object),
+        );
+        if (!documented && !NOT_YET_DOCUMENTED.has(key)) missing.push(key);
+        if (documented && NOT_YET_DOCUMENTED.has(key)) stale.push(key);
+      }
+    }
+    expect({ missing, stale }).toEqual({ missing: [], stale: [] });
+  });
+});
