@@ -11,7 +11,7 @@ import { FilePassagesRepository } from './file-passages.repository';
 import { FileStorage, PostgresFileStorage } from './file-storage';
 import { FilesRepository } from './files.repository';
 import { FilesService, IngestionScheduler } from './files.service';
-import { InProcessIngestionScheduler } from './ingestion/in-process.scheduler';
+import { QueueIngestionScheduler } from './ingestion/ingestion.queue';
 import { IngestionService } from './ingestion/ingestion.service';
 import { SourceAgentEntity, SourceEntity } from './source.entity';
 import { SourcesController } from './sources.controller';
@@ -42,7 +42,8 @@ import { SourcesService } from './sources.service';
     FilesService,
     AgentFilesService,
     IngestionService,
-    { provide: IngestionScheduler, useClass: InProcessIngestionScheduler },
+    QueueIngestionScheduler,
+    { provide: IngestionScheduler, useExisting: QueueIngestionScheduler },
   ],
   exports: [SourcesService, FilesService, AgentFilesService, FilePassagesRepository],
 })
@@ -50,11 +51,13 @@ export class SourcesModule implements OnModuleInit {
   constructor(
     private readonly jobs: JobsService,
     private readonly ingestion: IngestionService,
+    private readonly scheduler: QueueIngestionScheduler,
   ) {}
 
   onModuleInit(): void {
     this.jobs.onCancel('embedding', async (organizationId, job) => {
       const fileId = job.metadata?.file_id;
+      await this.scheduler.unschedule(job.id);
       if (typeof fileId === 'string') await this.ingestion.cancelled(organizationId, fileId);
     });
   }

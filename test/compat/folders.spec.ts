@@ -21,7 +21,7 @@ describe('compat: @letta-ai/letta-client folders and files', () => {
   };
 
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ ENGRAM_PROCESS_JOBS: 'true' });
     const root = new Api(t.baseUrl);
     client = letta((await newTenant(root, 'compat-folders')).userId);
     stranger = letta((await newTenant(root, 'compat-folders-other')).userId);
