@@ -217,7 +217,8 @@ describe('the engram CLI, from the build (e2e)', () => {
       cli.run(['upload', ...args, '--url', app.baseUrl, '--api-key', key], {}, 120_000);
 
     beforeAll(async () => {
-      app = await startTestApp({ ENGRAM_ADMIN_KEY: ADMIN_KEY });
+      // With REDIS_URL ingestion is the worker's; this api takes those jobs itself.
+      app = await startTestApp({ ENGRAM_ADMIN_KEY: ADMIN_KEY, ENGRAM_PROCESS_JOBS: 'true' });
       const admin = bearer(app.baseUrl, ADMIN_KEY);
       [tenant, other] = await Promise.all([
         tenantWithKeys(admin, 'cli-upload'),
