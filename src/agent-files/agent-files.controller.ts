@@ -10,6 +10,8 @@ import { createValidationPipe } from '../common/validation';
 import { AgentFileExportService } from './agent-file-export.service';
 import { AgentFileImportService } from './agent-file-import.service';
 import { ExportAgentFileQueryDto, ImportAgentFileFieldsDto, importOptions } from './dto/agent-file.dto';
+import { ApiOk } from '../common/api-response';
+import { ImportedAgentsResponse } from './dto/agent-file.response';
 
 /** Letta agent files (`.af`): `GET /v1/agents/:agent_id/export` and `POST /v1/agents/import`. */
 @ApiTags('agents')
@@ -37,6 +39,7 @@ export class AgentFilesController {
     return new StreamableFile(Readable.from(text), { type: 'application/json; charset=utf-8' });
   }
 
+  @ApiOk(ImportedAgentsResponse)
   @Post('import')
   @HttpCode(200)
   @ApiConsumes('multipart/form-data')

@@ -4,6 +4,8 @@ import { Access } from '../common/auth/access.decorator';
 import { Auth, AuthPrincipal } from '../common/auth/principal';
 import { AccessTokensService } from './access-tokens.service';
 import { CreateAccessTokenDto, ListAccessTokensQueryDto } from './dto/access-token.dto';
+import { ApiOk } from '../common/api-response';
+import { AccessTokenListResponse, AccessTokenResponse, SuccessResponse } from './dto/auth.response';
 
 /** Letta's client-side access tokens (`client.accessTokens`), managed with a server-side credential. */
 @ApiTags('client-side-access-tokens')
@@ -12,17 +14,20 @@ import { CreateAccessTokenDto, ListAccessTokensQueryDto } from './dto/access-tok
 export class AccessTokensController {
   constructor(private readonly tokens: AccessTokensService) {}
 
+  @ApiOk(AccessTokenResponse)
   @Post()
   @HttpCode(200)
   create(@Auth() p: AuthPrincipal, @Body() dto: CreateAccessTokenDto) {
     return this.tokens.create(p, dto);
   }
 
+  @ApiOk(AccessTokenListResponse)
   @Get()
   list(@Auth() p: AuthPrincipal, @Query() q: ListAccessTokensQueryDto) {
     return this.tokens.list(p, q);
   }
 
+  @ApiOk(SuccessResponse)
   @Delete(':token')
   async delete(@Auth() p: AuthPrincipal, @Param('token') token: string) {
     await this.tokens.delete(p, token);

@@ -6,6 +6,8 @@ import { IdPipe } from '../common/id.pipe';
 import { pageRequest } from '../common/pagination';
 import { ApiKeysService } from './api-keys.service';
 import { CreateApiKeyDto, ListApiKeysQueryDto, toApiKeyDto, toCreatedApiKeyDto } from './dto/api-key.dto';
+import { ApiOk } from '../common/api-response';
+import { ApiKeyResponse, CreatedApiKeyResponse } from './dto/auth.response';
 
 /** API keys: `admin` for any organization, `org_admin` for its own, never above its own role. */
 @ApiTags('admin')
@@ -15,6 +17,7 @@ export class ApiKeysController {
   constructor(private readonly keys: ApiKeysService) {}
 
   /** The response is the only place the key ever appears. */
+  @ApiOk(CreatedApiKeyResponse)
   @Post()
   @HttpCode(200)
   async create(@Auth() p: AuthPrincipal, @Body() dto: CreateApiKeyDto) {
@@ -22,12 +25,14 @@ export class ApiKeysController {
     return toCreatedApiKeyDto(row, key);
   }
 
+  @ApiOk([ApiKeyResponse])
   @Get()
   async list(@Auth() p: AuthPrincipal, @Query() q: ListApiKeysQueryDto) {
     const orgId = q.organization_id ? new IdPipe('org').transform(q.organization_id) : undefined;
     return (await this.keys.list(p, orgId, pageRequest(q))).map(toApiKeyDto);
   }
 
+  @ApiOk(ApiKeyResponse)
   @Delete(':api_key_id')
   async revoke(@Auth() p: AuthPrincipal, @Param('api_key_id', new IdPipe('apikey')) id: string) {
     return toApiKeyDto(await this.keys.revoke(p, id));

@@ -5,6 +5,8 @@ import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndica
 import { Public } from '../common/auth/principal';
 import { REDIS_HEALTH, RedisHealth } from './redis.health';
 import { VERSION as version } from '../common/version';
+import { ApiOk } from '../common/api-response';
+import { HealthResponse } from './health.response';
 
 @ApiTags('health')
 @Public()
@@ -17,6 +19,7 @@ export class HealthController {
   ) {}
 
   /** Liveness, in Letta's shape. */
+  @ApiOk(HealthResponse)
   @Get()
   live() {
     return { status: 'ok', version };

@@ -12,6 +12,9 @@ import {
 } from './dto/mcp-server.dto';
 import { McpServersService } from './mcp-servers.service';
 import { Access } from '../common/auth/access.decorator';
+import { ApiOk } from '../common/api-response';
+import { McpServerResponse } from './dto/mcp-server.response';
+import { ToolExecutionResponse, ToolResponse } from '../tools/dto/tool.response';
 
 const serverId = () => new IdPipe('mcp_server');
 const toolId = () => new IdPipe('tool');
@@ -23,6 +26,7 @@ const toolId = () => new IdPipe('tool');
 export class McpServersController {
   constructor(private readonly servers: McpServersService) {}
 
+  @ApiOk(McpServerResponse)
   @Post()
   @HttpCode(200)
   create(@Auth() p: Principal, @Body() dto: CreateMcpServerDto) {
@@ -30,16 +34,19 @@ export class McpServersController {
   }
 
   /** Letta answers every server at once; paging is optional, oldest first, up to 1000. */
+  @ApiOk([McpServerResponse])
   @Get()
   list(@Auth() p: Principal, @Query() q: PageQueryDto) {
     return this.servers.list(p, pageRequest(q, { order: 'asc', limit: 1000 }));
   }
 
+  @ApiOk(McpServerResponse)
   @Get(':mcp_server_id')
   get(@Auth() p: Principal, @Param('mcp_server_id', serverId()) id: string) {
     return this.servers.get(p, id);
   }
 
+  @ApiOk(McpServerResponse)
   @Patch(':mcp_server_id')
   update(
     @Auth() p: Principal,
@@ -64,11 +71,13 @@ export class McpServersController {
     return this.servers.refresh(p, id, q.agent_id);
   }
 
+  @ApiOk([ToolResponse])
   @Get(':mcp_server_id/tools')
   async listTools(@Auth() p: Principal, @Param('mcp_server_id', serverId()) id: string) {
     return (await this.servers.listTools(p, id)).map(toToolDto);
   }
 
+  @ApiOk(ToolResponse)
   @Get(':mcp_server_id/tools/:tool_id')
   async getTool(
     @Auth() p: Principal,
@@ -78,6 +87,7 @@ export class McpServersController {
     return toToolDto(await this.servers.getTool(p, id, tool));
   }
 
+  @ApiOk(ToolExecutionResponse)
   @Post(':mcp_server_id/tools/:tool_id/run')
   @HttpCode(200)
   async runTool(

@@ -14,6 +14,8 @@ import {
   toUserDto,
 } from './admin.dto';
 import { OrganizationsService } from './organizations.service';
+import { ApiOk } from '../common/api-response';
+import { IdResponse, OrganizationResponse, UserResponse } from './admin.response';
 
 /**
  * Letta's admin routes for tenants. `admin` manages every organization; an `org_admin` sees and
@@ -25,6 +27,7 @@ import { OrganizationsService } from './organizations.service';
 export class AdminController {
   constructor(private readonly organizations: OrganizationsService) {}
 
+  @ApiOk([OrganizationResponse])
   @Get('orgs')
   async listOrgs(@Auth() p: AuthPrincipal, @Query() q: ListOrgsQueryDto) {
     const orgs = await this.organizations.listOrganizations(
@@ -34,6 +37,7 @@ export class AdminController {
     return orgs.map(toOrganizationDto);
   }
 
+  @ApiOk(OrganizationResponse)
   @Access('admin')
   @Post('orgs')
   @HttpCode(200)
@@ -41,6 +45,7 @@ export class AdminController {
     return toOrganizationDto(await this.organizations.createOrganization(body.name ?? 'organization'));
   }
 
+  @ApiOk(OrganizationResponse)
   @Patch('orgs')
   async updateOrg(
     @Auth() p: AuthPrincipal,
@@ -54,6 +59,7 @@ export class AdminController {
     return toOrganizationDto(org);
   }
 
+  @ApiOk(IdResponse)
   @Access('admin')
   @Delete('orgs')
   async deleteOrg(@Query('org_id', new IdPipe('org')) orgId: string) {
@@ -61,12 +67,14 @@ export class AdminController {
     return { id: orgId };
   }
 
+  @ApiOk([UserResponse])
   @Get('users')
   async listUsers(@Auth() p: AuthPrincipal, @Query() q: ListUsersQueryDto) {
     const page = pageRequest({ ...q, after: q.after ?? q.cursor }, { order: 'asc' });
     return (await this.organizations.listUsers(p, q.org_id, page)).map(toUserDto);
   }
 
+  @ApiOk(UserResponse)
   @Post('users')
   @HttpCode(200)
   async createUser(@Auth() p: AuthPrincipal, @Body() body: CreateUserDto) {
@@ -74,6 +82,7 @@ export class AdminController {
     return toUserDto(await this.organizations.createUser(p, orgId, body.name));
   }
 
+  @ApiOk(IdResponse)
   @Delete('users')
   async deleteUser(@Auth() p: AuthPrincipal, @Query('user_id', new IdPipe('user')) userId: string) {
     await this.organizations.deleteUser(userId, orgScope(p));
