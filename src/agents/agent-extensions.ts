@@ -43,6 +43,8 @@ export interface AgentExtension {
   prepareUpdate?(p: Principal, agent: AgentEntity, dto: UpdateAgentDto): Promise<void>;
   afterUpdate?(p: Principal, agent: AgentEntity, dto: UpdateAgentDto): Promise<void>;
   statePart?: AgentStatePart;
+  /** A section of the agent's system prompt after its memory blocks (null: none). */
+  promptSection?(p: Principal, agentId: string): Promise<string | null>;
   loadState?(p: Principal, agentIds: string[]): Promise<Map<string, Record<string, unknown>>>;
 }
 

@@ -260,6 +260,14 @@ export class AgentsService {
     return this.getState(p, agent.id);
   }
 
+  /** The prompt sections other domains add after the agent's memory blocks (e.g. `<directories>`). */
+  async promptSections(p: Principal, agentId: string): Promise<string[]> {
+    const parts = await Promise.all(
+      this.extensions.all().map((e) => e.promptSection?.(p, agentId) ?? Promise.resolve(null)),
+    );
+    return parts.filter((x): x is string => !!x);
+  }
+
   /** One agent's state, or 404. */
   async getState(
     p: Principal,

@@ -327,6 +327,7 @@ export class AgentRunner implements OnApplicationBootstrap, OnModuleDestroy {
     });
     return {
       getBlocks: async () => ((await this.blocks.forAgents(p, [agentId])).get(agentId) ?? []).map(toMemory),
+      getPromptSections: () => this.agents.promptSections(p, agentId),
       updateBlockValue: async (label: string, value: string) => {
         try {
           return toMemory(await this.blocks.updateForAgent(p, agentId, label, { value }));

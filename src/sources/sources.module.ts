@@ -4,6 +4,9 @@ import { AgentsModule } from '../agents/agents.module';
 import { ArchivalModule } from '../archival/archival.module';
 import { JobsModule } from '../jobs/jobs.module';
 import { JobsService } from '../jobs/jobs.service';
+import { ToolExecutors } from '../tools/tool-executors';
+import { ToolsModule } from '../tools/tools.module';
+import { FileToolsService } from './file-tools.service';
 import { AgentFilesService } from './agent-files.service';
 import { AgentSourcesController } from './agent-sources.controller';
 import { FileAgentEntity, FileContentEntity, FileEntity } from './file.entity';
@@ -31,6 +34,7 @@ import { SourcesService } from './sources.service';
     AgentsModule,
     ArchivalModule,
     JobsModule,
+    ToolsModule,
   ],
   controllers: [SourcesController, AgentSourcesController],
   providers: [
@@ -42,6 +46,7 @@ import { SourcesService } from './sources.service';
     FilesService,
     AgentFilesService,
     IngestionService,
+    FileToolsService,
     QueueIngestionScheduler,
     { provide: IngestionScheduler, useExisting: QueueIngestionScheduler },
   ],
@@ -52,9 +57,12 @@ export class SourcesModule implements OnModuleInit {
     private readonly jobs: JobsService,
     private readonly ingestion: IngestionService,
     private readonly scheduler: QueueIngestionScheduler,
+    private readonly executors: ToolExecutors,
+    private readonly fileTools: FileToolsService,
   ) {}
 
   onModuleInit(): void {
+    this.executors.register(this.fileTools);
     this.jobs.onCancel('embedding', async (organizationId, job) => {
       const fileId = job.metadata?.file_id;
       await this.scheduler.unschedule(job.id);

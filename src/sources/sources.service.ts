@@ -15,6 +15,7 @@ import { CreateFolderDto, UpdateFolderDto } from './dto/source.dto';
 import { FileEntity } from './file.entity';
 import { fileWindow } from './file-window';
 import { FilesRepository } from './files.repository';
+import { FileToolsService } from './file-tools.service';
 import { SourceEntity, toFolderDto } from './source.entity';
 import { AgentFolderState, SourcesRepository } from './sources.repository';
 
@@ -27,6 +28,7 @@ export class SourcesService implements OnModuleInit {
   constructor(
     private readonly sources: SourcesRepository,
     private readonly files: FilesRepository,
+    private readonly fileTools: FileToolsService,
     private readonly agents: AgentsService,
     private readonly models: ModelsService,
     private readonly embeddings: EmbeddingsService,
@@ -36,13 +38,18 @@ export class SourcesService implements OnModuleInit {
   onModuleInit(): void {
     this.extensions.register({
       name: 'sources',
-      prepareCreate: (p, dto) => this.resolveIds(p, agentFolderIds(dto) ?? []),
+      prepareCreate: async (p, dto) => {
+        const ids = await this.resolveIds(p, agentFolderIds(dto) ?? []);
+        if (ids.length) await this.fileTools.ensure(p.organizationId);
+        return ids;
+      },
       afterCreate: (_p, agent, _dto, prepared, m) => this.link(m, agent, prepared as string[]),
       prepareUpdate: async (p, _agent, dto) => {
         const ids = agentFolderIds(dto);
         if (ids) await this.resolveIds(p, ids);
       },
       afterUpdate: (p, agent, dto) => this.afterAgentUpdate(p, agent.id, dto),
+      promptSection: (p, agentId) => this.directories(p, agentId),
       statePart: {
         relation: 'sources',
         sql: SourcesRepository.AGENT_FOLDERS_JSON,
@@ -136,6 +143,7 @@ export class SourcesService implements OnModuleInit {
   /** Attaches a folder: the agent gets a view of each file, and opens the newest up to its limit. */
   async attach(p: Principal, agentId: string, sourceId: string): Promise<Record<string, unknown>> {
     const [agent] = await Promise.all([this.agents.get(p, agentId), this.get(p, sourceId)]);
+    await this.fileTools.ensure(p.organizationId);
     await this.sources.transaction((m) => this.link(m, agent, [sourceId]));
     return this.agents.getState(p, agentId);
   }
@@ -173,11 +181,13 @@ export class SourcesService implements OnModuleInit {
       );
     }
     await this.files.enforceOpenLimit(m, org, agent.id, config.maxFilesOpen);
+    await this.fileTools.attach(m, org, agent.id);
   }
 
   async detach(p: Principal, agentId: string, sourceId: string): Promise<Record<string, unknown>> {
     await Promise.all([this.agents.assertExists(p, agentId), this.get(p, sourceId)]);
     await this.sources.detach(p.organizationId, agentId, sourceId);
+    await this.fileTools.detachIfNoFolders(p.organizationId, agentId);
     return this.agents.getState(p, agentId);
   }
 
@@ -190,6 +200,48 @@ export class SourcesService implements OnModuleInit {
       fileName: `${source.name}/${file.fileName}`,
     }));
     await this.files.transaction((m) => this.files.addViews(m, p.organizationId, rows));
+  }
+
+  /**
+   * The `<directories>` section of the agent's prompt (Letta's layout): each attached folder
+   * with its description and instructions, and each file, open ones with their visible window.
+   */
+  private async directories(p: Principal, agentId: string): Promise<string | null> {
+    const folders = (await this.sources.forAgents(p.organizationId, [agentId])).get(agentId) ?? [];
+    if (folders.length === 0) return null;
+    const [agent, views] = await Promise.all([
+      this.agents.get(p, agentId),
+      this.files.viewsOf(p.organizationId, agentId),
+    ]);
+    const config = filesConfigOf(agent);
+    const out = [
+      '<directories>',
+      '<file_limits>',
+      `- current_files_open=${views.filter((v) => v.isOpen).length}`,
+      `- max_files_open=${config.maxFilesOpen}`,
+      '</file_limits>',
+    ];
+    for (const folder of folders) {
+      out.push(`<directory name="${folder.name}">`);
+      if (folder.description) out.push(`<description>${folder.description}</description>`);
+      if (folder.instructions) out.push(`<instructions>${folder.instructions}</instructions>`);
+      for (const v of views.filter((x) => x.sourceId === folder.id)) {
+        const value = v.isOpen ? (v.visibleContent ?? '') : '';
+        out.push(`<file status="${v.isOpen ? 'open' : 'closed'}" name="${v.fileName}">`);
+        out.push(
+          '<metadata>',
+          '- read_only=true',
+          `- chars_current=${value.length}`,
+          `- chars_limit=${config.charLimit}`,
+          '</metadata>',
+        );
+        if (value) out.push('<value>', value, '</value>');
+        out.push('</file>');
+      }
+      out.push('</directory>');
+    }
+    out.push('</directories>');
+    return out.join('\n');
   }
 
   private async resolveIds(p: Principal, given: string[]): Promise<string[]> {

@@ -38,15 +38,17 @@ export class SystemPromptService {
       );
     const agent = await this.agents.get(p, agentId);
     const archival = this.archival.portFor(p, agentId);
-    const [blocks, tools, recallCount, archivalCount, tags] = await Promise.all([
+    const [blocks, tools, recallCount, archivalCount, tags, sections] = await Promise.all([
       this.blocks.forAgents(p, [agentId]).then((m) => m.get(agentId) ?? []),
       this.tools.forAgents(p.organizationId, [agentId]).then((m) => m.get(agentId) ?? []),
       this.recall.portFor(p, agentId).count(),
       archival.count(),
       archival.listTags ? archival.listTags() : Promise.resolve([]),
+      this.agents.promptSections(p, agentId),
     ]);
     const now = new Date();
     return compileSystemPrompt({
+      sections,
       system: agent.system,
       blocks,
       now,

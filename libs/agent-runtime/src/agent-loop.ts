@@ -45,13 +45,15 @@ async function isCancelled(s: LoopState): Promise<boolean> {
 
 async function compilePrompt(s: LoopState): Promise<string> {
   const { agent } = s.input;
-  const [blocks, recallCount, archivalCount, tags] = await Promise.all([
+  const [blocks, recallCount, archivalCount, tags, sections] = await Promise.all([
     s.ports.memory.getBlocks(),
     s.ports.recall ? s.ports.recall.count() : Promise.resolve(0),
     s.ports.archival ? s.ports.archival.count() : Promise.resolve(0),
     s.ports.archival?.listTags ? s.ports.archival.listTags() : Promise.resolve([]),
+    s.ports.memory.getPromptSections ? s.ports.memory.getPromptSections() : Promise.resolve([]),
   ]);
   return compileSystemPrompt({
+    sections,
     system: agent.system,
     blocks,
     now: s.ports.clock.now(),

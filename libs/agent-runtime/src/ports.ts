@@ -39,6 +39,8 @@ export interface MemoryPort {
   getBlocks(): Promise<MemoryBlock[]>;
   /** Persist a block's new value (by label); returns the stored block. May throw MemoryEditError. */
   updateBlockValue(label: string, value: string): Promise<MemoryBlock>;
+  /** Extra sections of the prompt after the blocks (the `<directories>` of attached folders). */
+  getPromptSections?(): Promise<string[]>;
 }
 
 export interface Passage {

@@ -23,6 +23,8 @@ export interface CompileInput extends MemoryMetadata {
   blocks: MemoryBlock[];
   /** Rendered tool rules (ToolRulesSolver.describe()). */
   toolRules?: string | null;
+  /** Sections placed after the memory blocks (e.g. `<directories>`), already rendered. */
+  sections?: string[];
 }
 
 const xmlSafeTag = (label: string): string => label.replace(/[^A-Za-z0-9_.-]/g, '_');
@@ -90,7 +92,9 @@ export function renderMemoryMetadata(meta: MemoryMetadata, blocks: MemoryBlock[]
 
 /** The full system prompt text for one LLM call. */
 export function compileSystemPrompt(input: CompileInput): string {
-  let memory = `${renderBlocks(input.blocks)}\n\n${renderMemoryMetadata(input, input.blocks)}`;
+  let memory = renderBlocks(input.blocks);
+  for (const section of input.sections ?? []) if (section) memory += `\n\n${section}`;
+  memory += `\n\n${renderMemoryMetadata(input, input.blocks)}`;
   if (input.toolRules)
     memory += `\n\n<tool_usage_rules>\nFollow these rules when calling tools:\n${input.toolRules}\n</tool_usage_rules>`;
   if (input.system.includes(MEMORY_PLACEHOLDER)) return input.system.split(MEMORY_PLACEHOLDER).join(memory);
