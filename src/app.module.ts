@@ -24,6 +24,8 @@ import { QueueModule } from './queue/queue.module';
 import { RunsModule } from './runs/runs.module';
 import { JobsModule } from './jobs/jobs.module';
 import { SourcesModule } from './sources/sources.module';
+import { MessagesModule } from './messages/messages.module';
+import { StreamingModule } from './streaming/streaming.module';
 
 /** Modules both processes (api and worker) share. */
 export const DOMAIN_MODULES = [
@@ -35,6 +37,8 @@ export const DOMAIN_MODULES = [
   ToolsModule,
   ArchivalModule,
   McpModule,
+  StreamingModule,
+  MessagesModule,
   RunsModule,
   SystemPromptModule,
   AgentFilesModule,

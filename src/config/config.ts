@@ -88,6 +88,13 @@ const envSchema = z.object({
     .min(16, 'must be at least 16 characters (64 hex chars recommended)')
     .optional(),
   ENGRAM_PROCESS_JOBS: boolish.optional(),
+  ENGRAM_RUN_EVENTS_TTL_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(30 * 86_400_000)
+    .default(3_600_000),
+  ENGRAM_RUN_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(8),
   ENGRAM_RUN_LEASE_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   ENGRAM_RUN_SWEEP_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   ENGRAM_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
@@ -161,6 +168,10 @@ export interface AppConfig {
     leaseMs: number;
     /** How often each process looks for orphaned runs (expired leases) and fails them. */
     sweepMs: number;
+    /** How long a run's events stay replayable (`starting_after`) after its last event. */
+    eventsTtlMs: number;
+    /** Queued runs one process executes at once. */
+    concurrency: number;
   };
   /** How long boot waits for Postgres and Redis before giving up, naming the variable. */
   connectTimeoutMs: number;
@@ -250,7 +261,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       pythonSandbox: e.ENGRAM_PYTHON_SANDBOX,
     },
     jobs: { process: e.ENGRAM_PROCESS_JOBS },
-    runs: { leaseMs: e.ENGRAM_RUN_LEASE_MS, sweepMs: e.ENGRAM_RUN_SWEEP_MS },
+    runs: {
+      leaseMs: e.ENGRAM_RUN_LEASE_MS,
+      sweepMs: e.ENGRAM_RUN_SWEEP_MS,
+      eventsTtlMs: e.ENGRAM_RUN_EVENTS_TTL_MS,
+      concurrency: e.ENGRAM_RUN_CONCURRENCY,
+    },
     connectTimeoutMs: e.ENGRAM_CONNECT_TIMEOUT_MS,
     secretsKey: e.ENGRAM_SECRETS_KEY,
     shutdownGraceMs: e.ENGRAM_SHUTDOWN_GRACE_MS,

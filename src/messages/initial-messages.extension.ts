@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { fromLettaInput, MessageInput, systemClock, uuidIds } from '@engram/agent-runtime';
 import { AgentExtensions } from '../agents/agent-extensions';
-import { systemMessage } from '../runs/agent-runner.service';
+import { systemMessage } from './wire';
 import { MessagesRepository } from './messages.repository';
 
 /**

@@ -6,7 +6,7 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import { AgentEntity } from '../agents/agent.entity';
 import { NotFoundError } from '../common/errors';
 import { TenantRepository } from '../common/tenant.repository';
-import { StepEntity } from '../runs/run.entity';
+import { StepEntity } from './step.entity';
 import { MessageEntity } from './message.entity';
 import { toAgentMessage, toEntity } from './message.mapper';
 

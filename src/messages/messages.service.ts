@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import {
   LettaMessageOptions,
   summarizeAgentContext,
@@ -8,93 +8,23 @@ import {
   uuidIds,
   systemClock,
 } from '@engram/agent-runtime';
-import type { FastifyReply } from 'fastify';
 import { AgentsService } from '../agents/agents.service';
 import { Principal } from '../common/auth/principal';
 import { NotFoundError } from '../common/errors';
 import { ModelsService } from '../models/models.service';
-import { AgentRunner, modelHandle, wireOptions } from '../runs/agent-runner.service';
-import { RunRequest } from '../runs/run-request';
-import { toRunDto } from '../runs/run.dto';
-import { RunEvents } from '../streaming/run-events';
-import { openSse } from '../streaming/sse';
 import { MessagePage, MessagesRepository } from './messages.repository';
+import { modelHandle, typeFilter, wireOptions } from './wire';
 
-/** Chunks every stream carries whatever include_return_message_types says. */
-const ALWAYS = new Set(['stop_reason', 'usage_statistics', 'ping', 'error_message']);
+export { typeFilter };
 
-export function typeFilter(types?: string[] | null) {
-  if (!types?.length) return () => true;
-  const allowed = new Set(types);
-  return (chunk: unknown) => {
-    const t = (chunk as { message_type?: string }).message_type ?? '';
-    return ALWAYS.has(t) || allowed.has(t);
-  };
-}
-
+/** The message store as the API shows it: lists in Letta's rendering, reset, summarize. */
 @Injectable()
 export class MessagesService {
-  private readonly logger = new Logger(MessagesService.name);
-
   constructor(
     private readonly agents: AgentsService,
     private readonly messages: MessagesRepository,
-    private readonly runner: AgentRunner,
-    private readonly events: RunEvents,
     private readonly models: ModelsService,
   ) {}
-
-  /** POST /messages: runs to a stop and answers with Letta's LettaResponse. */
-  async send(p: Principal, agentId: string, req: RunRequest) {
-    const run = await this.runner.createRun(p, agentId, req, false);
-    const { result, wire } = await this.runner.execute(p, run, req);
-    const keep = typeFilter(req.includeReturnMessageTypes);
-    const produced = result.messages.filter((m) => m.role !== 'user' && m.role !== 'system');
-    return {
-      messages: toLettaMessageList(produced, wire).filter(keep),
-      stop_reason: { message_type: 'stop_reason', stop_reason: result.stopReason },
-      usage: { ...result.usage, run_ids: [run.id] },
-    };
-  }
-
-  /**
-   * POST /messages/stream (or /messages with streaming): Server-Sent Events of the run as it
-   * happens. A client that goes away cancels a foreground run at its next step boundary; a
-   * background run goes on and can be resumed with /v1/runs/:id/stream.
-   */
-  async stream(p: Principal, agentId: string, req: RunRequest, reply: FastifyReply, pings: boolean) {
-    const run = await this.runner.createRun(p, agentId, req, Boolean(req.background));
-    const sse = openSse(reply, { pingMs: pings ? 5_000 : undefined });
-    const keep = typeFilter(req.includeReturnMessageTypes);
-    const unsubscribe = this.events.follow(
-      run.id,
-      0,
-      (e) => {
-        if (keep(e.data)) sse.send(e.data);
-      },
-      () => sse.end(),
-    );
-    sse.onClose(() => {
-      unsubscribe();
-      if (!req.background) void this.runner.cancel(p, agentId, [run.id]).catch(() => undefined);
-    });
-    this.runner.execute(p, run, req).catch((err: Error) => {
-      sse.send({ message_type: 'error_message', run_id: run.id, error_type: err.name, message: err.message });
-      sse.send({ message_type: 'stop_reason', stop_reason: 'error' });
-      sse.end();
-    });
-  }
-
-  /** POST /messages/async: the run is created now and executed in the background. */
-  async sendAsync(p: Principal, agentId: string, req: RunRequest) {
-    const run = await this.runner.createRun(p, agentId, req, true);
-    setImmediate(() => {
-      this.runner
-        .execute(p, run, req)
-        .catch((err: Error) => this.logger.warn(`background run ${run.id}: ${err.message}`));
-    });
-    return toRunDto(run);
-  }
 
   async list(
     p: Principal,
@@ -115,7 +45,6 @@ export class MessagesService {
     types?: string[] | null,
   ) {
     const opts = wireOptions(agentType, {
-      input: [],
       useAssistantMessage: wire.useAssistantMessage,
       assistantMessageToolName: wire.assistantMessageToolName,
       assistantMessageToolKwarg: wire.assistantMessageToolKwarg,
@@ -129,12 +58,6 @@ export class MessagesService {
     const agent = await this.agents.get(p, msg.agentId);
     const [stored] = await this.messages.findInOrder(p.organizationId, [messageId]);
     return this.render([stored], agent.agentType, {});
-  }
-
-  async cancel(p: Principal, agentId: string, runIds?: string[] | null) {
-    await this.agents.assertExists(p, agentId);
-    const cancelled = await this.runner.cancel(p, agentId, runIds ?? undefined);
-    return Object.fromEntries(cancelled.map((id) => [id, 'cancelled']));
   }
 
   /** Context back to the system message alone; the history stays stored and searchable. */

@@ -1,10 +1,15 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import {
   AgentConfig,
   AgentMessage,
   AgentStateConflictError,
   BASE_TOOL_NAMES,
-  isMemgptStyle,
   LettaMessageOptions,
   MemoryBlock,
   MemoryEditError,
@@ -25,7 +30,9 @@ import { newId } from '../common/ids';
 import { BlocksService } from '../memory/blocks.service';
 import { MessagesRepository } from '../messages/messages.repository';
 import { ModelsService } from '../models/models.service';
-import { RunEvents } from '../streaming/run-events';
+import { RunEventBus } from '../streaming/run-event-bus';
+import { MetricsService } from '../observability/metrics.service';
+import { modelHandle, systemMessage, wireOptions } from '../messages/wire';
 import { ToolExecutors } from '../tools/tool-executors';
 import { ToolEntity } from '../tools/tool.entity';
 import { ToolsRepository } from '../tools/tools.repository';
@@ -46,7 +53,7 @@ export interface RunOutcome {
  * @engram/agent-runtime; this class only builds its ports from the Nest services.
  */
 @Injectable()
-export class AgentRunner implements OnApplicationBootstrap, OnModuleDestroy {
+export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(AgentRunner.name);
   /** Runs executing in this process, for cancel and lease renewal. */
   private readonly active = new Map<string, AbortController>();
@@ -62,10 +69,14 @@ export class AgentRunner implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly models: ModelsService,
     private readonly archival: ArchivalMemoryService,
     private readonly recall: RecallSearchService,
-    private readonly events: RunEvents,
+    private readonly events: RunEventBus,
     private readonly locks: AgentLocks,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    private readonly metrics: MetricsService,
+  ) {
+    // A cancel from any process reaches the one executing the run.
+    events.onCancel((runId) => this.active.get(runId)?.abort());
+  }
 
   /** Orphaned runs (lapsed leases) are failed by the LeaseSweeper; this renews our own. */
   onApplicationBootstrap(): void {
@@ -78,7 +89,11 @@ export class AgentRunner implements OnApplicationBootstrap, OnModuleDestroy {
     this.renewTimer.unref();
   }
 
-  onModuleDestroy(): void {
+  /**
+   * After the queues have drained (their onModuleDestroy waits for the jobs in flight), what is
+   * still running here is cut: it ends `cancelled`, its committed steps kept.
+   */
+  beforeApplicationShutdown(): void {
     if (this.renewTimer) clearInterval(this.renewTimer);
     for (const c of this.active.values()) c.abort();
   }
@@ -100,10 +115,12 @@ export class AgentRunner implements OnApplicationBootstrap, OnModuleDestroy {
         assistant_message_tool_kwarg: req.assistantMessageToolKwarg ?? 'message',
         include_return_message_types: req.includeReturnMessageTypes ?? null,
       },
-      leaseExpiresAt: new Date(Date.now() + this.config.runs.leaseMs * 4),
+      // A queued run may wait for a worker longer than a lease; the executor renews from its start.
+      leaseExpiresAt: new Date(
+        Date.now() + Math.max(this.config.runs.leaseMs * 4, background ? 3_600_000 : 0),
+      ),
       createdById: p.userId,
     });
-    this.events.open(run.id);
     return run;
   }
 
@@ -111,6 +128,7 @@ export class AgentRunner implements OnApplicationBootstrap, OnModuleDestroy {
   async execute(p: Principal, run: RunEntity, req: RunRequest): Promise<RunOutcome> {
     const controller = new AbortController();
     this.active.set(run.id, controller);
+    this.events.open(run.id);
     try {
       return await this.locks.withLock(
         run.agentId,
@@ -133,7 +151,9 @@ export class AgentRunner implements OnApplicationBootstrap, OnModuleDestroy {
         stopReason: 'cancelled',
         completedAt: new Date(),
       });
-      this.active.get(run.id)?.abort();
+      const local = this.active.get(run.id);
+      if (local) local.abort();
+      else await this.events.requestCancel(run.id).catch(() => undefined);
       if (done) cancelled.push(run.id);
     }
     return cancelled;
@@ -193,7 +213,7 @@ export class AgentRunner implements OnApplicationBootstrap, OnModuleDestroy {
           events: {
             emit: (chunk) => {
               ttftNs ??= process.hrtime.bigint() - started;
-              this.events.publish(run.id, chunk);
+              this.events.publish(run.id, chunk as unknown as Record<string, unknown>);
             },
           },
           // Cancelled, or failed by a sweeper that took our lease for lost: stop either way.
@@ -225,14 +245,18 @@ export class AgentRunner implements OnApplicationBootstrap, OnModuleDestroy {
         error,
         ttftNs,
       );
-      if (conflict) throw new ConflictError(err.message, err.code);
-      if (err instanceof DomainError) throw err;
       this.events.publish(run.id, {
         message_type: 'error_message',
         run_id: run.id,
         error_type: error.type,
         message: error.message,
       });
+      this.events.publish(run.id, {
+        message_type: 'stop_reason',
+        stop_reason: conflict ? 'invalid_tool_call' : 'error',
+      });
+      if (conflict) throw new ConflictError(err.message, err.code);
+      if (err instanceof DomainError) throw err;
       result = emptyResult('error', error);
       return { run: (await this.runs.findById(p.organizationId, run.id))!, result, wire };
     }
@@ -269,6 +293,7 @@ export class AgentRunner implements OnApplicationBootstrap, OnModuleDestroy {
   ): Promise<void> {
     const durationNs = process.hrtime.bigint() - started;
     const now = new Date();
+    this.metrics.runFinished(stopReason, Number(durationNs) / 1e9);
     await this.runs.finish(p.organizationId, run.id, {
       status,
       stopReason,
@@ -368,30 +393,7 @@ export class AgentRunner implements OnApplicationBootstrap, OnModuleDestroy {
   }
 }
 
-export function modelHandle(agent: AgentEntity): string {
-  return (
-    agent.model ?? (agent.llmConfig.handle as string | undefined) ?? `openai/${String(agent.llmConfig.model)}`
-  );
-}
-
-export function wireOptions(agentType: string, req: RunRequest): LettaMessageOptions {
-  return {
-    useAssistantMessage: req.useAssistantMessage ?? true,
-    assistantMessageToolName: req.assistantMessageToolName ?? 'send_message',
-    assistantMessageToolKwarg: req.assistantMessageToolKwarg ?? 'message',
-    textIsAssistantMessage: !isMemgptStyle(agentType),
-  };
-}
-
-/** The first message of every agent: its system prompt (recompiled with memory at each step). */
-export function systemMessage(agent: Pick<AgentEntity, 'system'>): AgentMessage {
-  return {
-    id: newId('message'),
-    role: 'system',
-    content: [{ type: 'text', text: agent.system }],
-    createdAt: new Date(),
-  };
-}
+export { modelHandle, systemMessage, wireOptions };
 
 function agentConfig(agent: AgentEntity, resolved: ResolvedModel, toolRows: ToolEntity[]): AgentConfig {
   const llm = agent.llmConfig;

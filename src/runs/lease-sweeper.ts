@@ -3,7 +3,10 @@ import { AgentsService } from '../agents/agents.service';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { AgentLocks } from './agent-locks';
+import { RunEventBus } from '../streaming/run-event-bus';
 import { RunsRepository } from './runs.repository';
+
+const LOST = 'The process running this run stopped before it finished (its lease was not renewed)';
 
 /**
  * Fails runs whose process died, while the server lives. A process renews the leases of the
@@ -24,6 +27,7 @@ export class LeaseSweeper implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly runs: RunsRepository,
     private readonly agents: AgentsService,
     private readonly locks: AgentLocks,
+    private readonly events: RunEventBus,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -49,6 +53,13 @@ export class LeaseSweeper implements OnApplicationBootstrap, OnApplicationShutdo
       const orphans = await this.runs.failOrphaned(now);
       for (const run of orphans) {
         await this.locks.releaseIfHeldBy(run.agentId, run.id);
+        // Followers of the run (any replica) end with its outcome instead of waiting forever.
+        await this.events
+          .closeLost(run.id, [
+            { message_type: 'error_message', run_id: run.id, error_type: 'process_lost', message: LOST },
+            { message_type: 'stop_reason', stop_reason: 'error' },
+          ])
+          .catch((err: Error) => this.logger.warn(`closing the stream of ${run.id}: ${err.message}`));
         await this.agents
           .recordRun({ organizationId: run.organizationId, userId: run.createdById ?? '' }, run.agentId, {
             completedAt: now,

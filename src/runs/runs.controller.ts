@@ -7,6 +7,9 @@ import { PageQueryDto, pageRequest } from '../common/pagination';
 import { FeedbackDto, ListRunsQueryDto, ListStepsQueryDto, RunStreamDto, RunStreamQueryDto } from './dto';
 import { toRunDto, toStepDto, toStepMetricsDto } from './run.dto';
 import { RunsService } from './runs.service';
+import { MetricsService } from '../observability/metrics.service';
+import { writeSse } from '../streaming/sse';
+import { PING_MS } from './send.controller';
 import { Access } from '../common/auth/access.decorator';
 
 const runId = () => new IdPipe('run');
@@ -16,7 +19,10 @@ const stepId = () => new IdPipe('step');
 @Access('member')
 @Controller('runs')
 export class RunsController {
-  constructor(private readonly runs: RunsService) {}
+  constructor(
+    private readonly runs: RunsService,
+    private readonly metrics: MetricsService,
+  ) {}
 
   @Get()
   async list(@Auth() p: Principal, @Query() q: ListRunsQueryDto) {
@@ -65,7 +71,7 @@ export class RunsController {
     @Body() dto: RunStreamDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    await this.runs.stream(p, id, dto.starting_after ?? 0, reply, Boolean(dto.include_pings));
+    await this.write(reply, await this.runs.stream(p, id, dto.starting_after ?? 0), dto.include_pings);
   }
 
   @Get(':run_id/stream')
@@ -75,7 +81,16 @@ export class RunsController {
     @Query() q: RunStreamQueryDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    await this.runs.stream(p, id, q.starting_after ?? 0, reply, Boolean(q.include_pings));
+    await this.write(reply, await this.runs.stream(p, id, q.starting_after ?? 0), q.include_pings);
+  }
+
+  private async write(reply: FastifyReply, chunks: AsyncIterable<unknown>, pings?: boolean | null) {
+    const closed = this.metrics.streamOpened('sse');
+    try {
+      await writeSse(reply, chunks, { pingMs: pings ? PING_MS : undefined });
+    } finally {
+      closed();
+    }
   }
 }
 

@@ -3,44 +3,35 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AgentsModule } from '../agents/agents.module';
 import { ArchivalModule } from '../archival';
 import { MemoryModule } from '../memory/memory.module';
-import { InitialMessagesExtension } from '../messages/initial-messages.extension';
-import { MessageEntity } from '../messages/message.entity';
-import { AgentMessagesController, MessagesController } from '../messages/messages.controller';
-import { MessagesRepository } from '../messages/messages.repository';
-import { MessagesService } from '../messages/messages.service';
-import { PendingApprovalExtension } from '../messages/pending-approval.extension';
-import { RunEvents } from '../streaming/run-events';
+import { MessagesModule } from '../messages/messages.module';
 import { ToolsModule } from '../tools/tools.module';
 import { AgentLocks } from './agent-locks';
 import { AgentRunner } from './agent-runner.service';
 import { LeaseSweeper } from './lease-sweeper';
-import { RunEntity, StepEntity } from './run.entity';
+import { RunQueue } from './run-queue';
+import { RunEntity } from './run.entity';
 import { RunsController, StepsController } from './runs.controller';
 import { RunsRepository } from './runs.repository';
 import { RunsService } from './runs.service';
+import { SendController } from './send.controller';
+import { SendService } from './send.service';
 
-/** Messages, runs, steps and their streams: everything that executes or records the agent loop. */
+/**
+ * Runs: sending messages, executing the agent loop (here or as `runs` queue jobs), cancel,
+ * runs and steps. Uses the message store (MessagesModule) and the event bus (StreamingModule,
+ * global); neither knows about runs.
+ */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([MessageEntity, RunEntity, StepEntity]),
+    TypeOrmModule.forFeature([RunEntity]),
     AgentsModule,
     MemoryModule,
     ToolsModule,
     ArchivalModule,
+    MessagesModule,
   ],
-  controllers: [AgentMessagesController, MessagesController, RunsController, StepsController],
-  providers: [
-    MessagesRepository,
-    MessagesService,
-    InitialMessagesExtension,
-    PendingApprovalExtension,
-    RunsRepository,
-    RunsService,
-    RunEvents,
-    AgentLocks,
-    AgentRunner,
-    LeaseSweeper,
-  ],
-  exports: [MessagesRepository, AgentRunner, RunsRepository],
+  controllers: [SendController, RunsController, StepsController],
+  providers: [RunsRepository, RunsService, SendService, RunQueue, AgentLocks, AgentRunner, LeaseSweeper],
+  exports: [AgentRunner, RunsRepository, SendService],
 })
 export class RunsModule {}

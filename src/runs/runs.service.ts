@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
 import { AgentsService } from '../agents/agents.service';
 import { Principal } from '../common/auth/principal';
 import { NotFoundError } from '../common/errors';
 import { PageRequest } from '../common/pagination';
 import { MessagePage, MessagesRepository } from '../messages/messages.repository';
-import { MessagesService, typeFilter } from '../messages/messages.service';
-import { RunEvents } from '../streaming/run-events';
-import { openSse } from '../streaming/sse';
+import { MessagesService } from '../messages/messages.service';
+import { typeFilter } from '../messages/wire';
+import { RunEventBus } from '../streaming/run-event-bus';
+import { ACTIVE_STATUSES } from './runs.repository';
+import { StreamChunk, withSeq } from './send.service';
 import { RunEntity } from './run.entity';
 import { RunFilter, RunsRepository, StepFilter } from './runs.repository';
 
@@ -19,7 +20,7 @@ export class RunsService {
     private readonly messages: MessagesRepository,
     private readonly rendering: MessagesService,
     private readonly agents: AgentsService,
-    private readonly events: RunEvents,
+    private readonly events: RunEventBus,
   ) {}
 
   async get(p: Principal, id: string): Promise<RunEntity> {
@@ -81,34 +82,23 @@ export class RunsService {
   }
 
   /**
-   * Replays a run's stream after `startingAfter` and follows it live. When this process does
-   * not hold the run's log (it ran elsewhere, or before a restart), the stream is rebuilt from
-   * the run's stored messages and final state.
+   * Replays a run's stream after `startingAfter` and follows it live, from the event bus
+   * (whichever process executes it). When the bus no longer holds a finished run's log (past
+   * its retention, or an in-process log lost in a restart), the stream is rebuilt from the
+   * run's stored messages and final state.
    */
-  async stream(p: Principal, runId: string, startingAfter: number, reply: FastifyReply, pings: boolean) {
+  async stream(p: Principal, runId: string, startingAfter: number): Promise<AsyncIterable<StreamChunk>> {
     const run = await this.get(p, runId);
     const keep = typeFilter((run.requestConfig?.include_return_message_types as string[] | null) ?? null);
-    if (this.events.has(runId)) {
-      const sse = openSse(reply, { pingMs: pings ? 5_000 : undefined });
-      const stop = this.events.follow(
-        runId,
-        startingAfter,
-        (e) => {
-          if (keep(e.data)) sse.send({ ...(e.data as object), seq_id: e.seq });
-        },
-        () => sse.end(),
-      );
-      sse.onClose(stop);
-      return;
-    }
+    if (ACTIVE_STATUSES.includes(run.status) || (await this.events.hasLog(runId)))
+      return withSeq(this.events.follow(runId, startingAfter), keep);
     const messages = await this.messagesOf(p, runId, { limit: 10_000, order: 'asc' });
-    const chunks: unknown[] = [...messages];
+    const chunks: Record<string, unknown>[] = [...(messages as unknown as Record<string, unknown>[])];
     if (run.stopReason) chunks.push({ message_type: 'stop_reason', stop_reason: run.stopReason });
     if (run.usage) chunks.push(run.usage);
-    const sse = openSse(reply);
-    chunks.forEach((c, i) => {
-      if (i + 1 > startingAfter && keep(c)) sse.send({ ...(c as object), seq_id: i + 1 });
-    });
-    sse.end();
+    return (async function* () {
+      for (const [i, c] of chunks.entries())
+        if (i + 1 > startingAfter && keep(c)) yield { ...c, seq_id: i + 1 };
+    })();
   }
 }

@@ -1,20 +1,25 @@
 import type { FastifyReply } from 'fastify';
+import { randomUUID } from 'node:crypto';
 
-export interface SseWriter {
-  /** Writes one `data: <json>` event; false once the client has gone. */
-  send(data: unknown): boolean;
-  /** Writes `data: [DONE]` and ends the response. */
-  end(): void;
-  readonly closed: boolean;
-  onClose(fn: () => void): void;
+export interface SseOptions {
+  /** Sends Letta's `ping` (with `id` and `date`) this often while the stream is quiet. */
+  pingMs?: number;
+  /** Runs once when the client goes away before the stream ended. */
+  onClientGone?: () => void;
 }
 
 /**
- * Takes over a Fastify reply for Server-Sent Events in Letta's framing: each event is
- * `data: <json>\n\n`, and the stream ends with `data: [DONE]\n\n`. Headers Fastify plugins set
- * earlier (CORS, request id) are carried over since the reply bypasses Fastify from here on.
+ * Writes an async iterable of chunks as Server-Sent Events in Letta's framing: each chunk is
+ * `data: <json>\n\n`, and the stream ends with `data: [DONE]\n\n`. Takes the reply over from
+ * Fastify (headers plugins set earlier — CORS, request id — are carried over). Waits for the
+ * socket to drain when the client reads slowly, so nothing is buffered without bound; a client
+ * that leaves stops the iteration.
  */
-export function openSse(reply: FastifyReply, opts: { pingMs?: number } = {}): SseWriter {
+export async function writeSse(
+  reply: FastifyReply,
+  chunks: AsyncIterable<unknown>,
+  opts: SseOptions = {},
+): Promise<void> {
   reply.hijack();
   const raw = reply.raw;
   const headers: Record<string, string | string[] | number> = {};
@@ -26,33 +31,47 @@ export function openSse(reply: FastifyReply, opts: { pingMs?: number } = {}): Ss
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
   });
-  let closed = false;
-  const closeListeners: (() => void)[] = [];
-  const markClosed = () => {
-    if (closed) return;
-    closed = true;
-    if (ping) clearInterval(ping);
-    for (const fn of closeListeners) fn();
+  raw.flushHeaders?.();
+  const iterator = chunks[Symbol.asyncIterator]();
+  let gone = false;
+  const onClose = () => {
+    if (raw.writableFinished) return;
+    gone = true;
+    opts.onClientGone?.();
+    void iterator.return?.();
   };
-  raw.on('close', markClosed);
-  const send = (data: unknown): boolean => {
-    if (closed || raw.writableEnded) return false;
-    raw.write(`data: ${JSON.stringify(data)}\n\n`);
-    return true;
+  raw.on('close', onClose);
+  const write = async (data: unknown) => {
+    if (gone || raw.writableEnded) return;
+    if (!raw.write(`data: ${JSON.stringify(data)}\n\n`))
+      await new Promise<void>((resolve) => {
+        raw.once('drain', resolve);
+        raw.once('close', resolve);
+      });
   };
-  const ping = opts.pingMs ? setInterval(() => send({ message_type: 'ping' }), opts.pingMs) : undefined;
+  const ping = opts.pingMs
+    ? setInterval(
+        () =>
+          void write({ message_type: 'ping', id: `ping-${randomUUID()}`, date: new Date().toISOString() }),
+        opts.pingMs,
+      )
+    : undefined;
   ping?.unref();
-  return {
-    send,
-    end() {
-      if (!closed && !raw.writableEnded) raw.end('data: [DONE]\n\n');
-      if (ping) clearInterval(ping);
-    },
-    get closed() {
-      return closed;
-    },
-    onClose(fn) {
-      closeListeners.push(fn);
-    },
-  };
+  try {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done || gone) break;
+      await write(next.value);
+    }
+  } catch (err) {
+    await write({
+      message_type: 'error_message',
+      error_type: 'internal_error',
+      message: (err as Error).message,
+    });
+  } finally {
+    if (ping) clearInterval(ping);
+    raw.off('close', onClose);
+    if (!gone && !raw.writableEnded) raw.end('data: [DONE]\n\n');
+  }
 }

@@ -77,8 +77,10 @@ async function startChild(env: Record<string, string>): Promise<{ child: ChildPr
     const llm = { OPENAI_API_KEY: 'k', OPENAI_BASE_URL: fake.baseUrl };
     dataDir = mkdtempSync(join(tmpdir(), 'engram-victim-'));
     [survivor, victim] = await Promise.all([
-      startTestApp({ ...llm, ...leaseEnv }),
+      // The victim takes the queued run (as a worker would); the survivor takes no jobs.
+      startTestApp({ ...llm, ...leaseEnv, ENGRAM_PROCESS_JOBS: 'false' }),
       startChild({
+        ENGRAM_PROCESS_JOBS: 'true',
         ...llm,
         ...leaseEnv,
         DATABASE_URL: process.env.DATABASE_URL!,

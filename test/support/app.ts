@@ -20,6 +20,8 @@ export async function startTestApp(env: Record<string, string | undefined> = {})
   const config = loadConfig({
     ...process.env,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    // A test app is a whole deployment on its own: it takes the queued jobs a worker would.
+    ENGRAM_PROCESS_JOBS: process.env.ENGRAM_PROCESS_JOBS ?? 'true',
     ...env,
     PORT: '0',
   });

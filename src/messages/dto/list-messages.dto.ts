@@ -3,7 +3,7 @@ import { Transform } from 'class-transformer';
 import { Equals, IsArray, IsBoolean, IsIn, IsOptional, IsString } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination';
 import { toArray, toBool } from '../../common/query-transforms';
-import { MESSAGE_TYPES } from './send-message.dto';
+import { MESSAGE_TYPES } from './message-types';
 
 export class ListMessagesQueryDto extends PageQueryDto {
   @ApiPropertyOptional() @IsOptional() @Transform(toBool) @IsBoolean() use_assistant_message?: boolean;

@@ -12,23 +12,12 @@ import {
   ValidateIf,
 } from 'class-validator';
 import type { MessageInput } from '@engram/agent-runtime';
-import { InvalidInputError } from '../../common/errors';
-import { MAX_MESSAGE_CHARS, textLength } from '../../common/limits';
-import { RunRequest } from '../../runs/run-request';
+import { InvalidInputError } from '../common/errors';
+import { MAX_MESSAGE_CHARS, textLength } from '../common/limits';
+import { MESSAGE_TYPES } from '../messages/dto/message-types';
+import { RunRequest } from './run-request';
 
-export const MESSAGE_TYPES = [
-  'system_message',
-  'user_message',
-  'assistant_message',
-  'reasoning_message',
-  'hidden_reasoning_message',
-  'tool_call_message',
-  'tool_return_message',
-  'approval_request_message',
-  'approval_response_message',
-  'summary_message',
-  'event_message',
-];
+export { MESSAGE_TYPES };
 
 /** Letta's LettaRequest / LettaStreamingRequest / LettaAsyncRequest: one DTO for all three. */
 export class SendMessageDto {
