@@ -26,6 +26,7 @@ import { JobsModule } from './jobs/jobs.module';
 import { SourcesModule } from './sources/sources.module';
 import { MessagesModule } from './messages/messages.module';
 import { StreamingModule } from './streaming/streaming.module';
+import { OpenAiModule } from './openai/openai.module';
 
 /** Modules both processes (api and worker) share. */
 export const DOMAIN_MODULES = [
@@ -40,6 +41,7 @@ export const DOMAIN_MODULES = [
   StreamingModule,
   MessagesModule,
   RunsModule,
+  OpenAiModule,
   SystemPromptModule,
   AgentFilesModule,
   JobsModule,
