@@ -155,11 +155,21 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PORT: 'x', REDIS_URL: 'nope' })).toThrow(/PORT: .*; REDIS_URL: /);
   });
 
-  it('reads the run lease and sweep interval', () => {
-    expect(loadConfig({}).runs).toEqual({ leaseMs: 30_000, sweepMs: 5_000 });
-    expect(loadConfig({ ENGRAM_RUN_LEASE_MS: '4000', ENGRAM_RUN_SWEEP_MS: '500' }).runs).toEqual({
-      leaseMs: 4_000,
-      sweepMs: 500,
+  it('reads the run lease, sweep interval, event retention and concurrency', () => {
+    expect(loadConfig({}).runs).toEqual({
+      leaseMs: 30_000,
+      sweepMs: 5_000,
+      eventsTtlMs: 3_600_000,
+      concurrency: 8,
     });
+    expect(
+      loadConfig({
+        ENGRAM_RUN_LEASE_MS: '4000',
+        ENGRAM_RUN_SWEEP_MS: '500',
+        ENGRAM_RUN_EVENTS_TTL_MS: '60000',
+        ENGRAM_RUN_CONCURRENCY: '2',
+      }).runs,
+    ).toEqual({ leaseMs: 4_000, sweepMs: 500, eventsTtlMs: 60_000, concurrency: 2 });
+    expect(() => loadConfig({ ENGRAM_RUN_CONCURRENCY: '0' })).toThrow(/ENGRAM_RUN_CONCURRENCY/);
   });
 });
