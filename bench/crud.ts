@@ -5,7 +5,8 @@
  *   npm run bench:crud                      # embedded Postgres
  *   DATABASE_URL=postgres://... npm run bench:crud
  *   ENGRAM_ADMIN_KEY=... npm run bench:crud # auth required: every request sends a member API key
- * Each route's SQL round trips per request are counted by a hook on pg's client and printed.
+ * Each route's SQL round trips per request are counted by a hook on pg's client and printed
+ * (BENCH_SQL=1 lists them).
  * Env: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 32).
  */
 import 'reflect-metadata';
@@ -98,7 +99,9 @@ async function main(): Promise<void> {
     });
     if (!r.ok) throw new Error(`${method} ${path}: ${r.status}`);
     await r.arrayBuffer();
-    return queries.take().length;
+    const sql = queries.take();
+    if (process.env.BENCH_SQL) for (const q of sql) console.log(`    ${q.slice(0, 160)}`);
+    return sql.length;
   };
   console.log(
     `SQL round trips per request: GET /v1/agents/:id ${await roundTrips(`/v1/agents/${created.id}`, 'GET')}, ` +

@@ -4,10 +4,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { PageRequest, paginate } from '../common/pagination';
+import { insertValuesSql } from '../database/insert-sql';
 import { camelRow, preparedRead } from '../database/prepared';
 import { TenantRepository } from '../common/tenant.repository';
-import { BlockEntity } from '../memory/block.entity';
-import { BlocksRepository } from '../memory/blocks.repository';
+import { BlockAgentEntity, BlockEntity } from '../memory/block.entity';
 import { AgentEntity, AgentTagEntity } from './agent.entity';
 
 export interface AgentFilter {
@@ -47,28 +47,59 @@ export interface StateQuery {
 export interface NewAgent {
   agent: Partial<AgentEntity> & { id: string; organizationId: string };
   tags: string[];
-  newBlocks: Partial<BlockEntity>[];
+  newBlocks: (Partial<BlockEntity> & { id: string; label: string })[];
   existingBlocks: BlockEntity[];
 }
 
 @Injectable()
 export class AgentsRepository extends TenantRepository<AgentEntity> {
-  constructor(
-    @InjectDataSource() private readonly ds: DataSource,
-    private readonly blocks: BlocksRepository,
-  ) {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {
     super(ds.getRepository(AgentEntity));
   }
 
-  /** Inserts an agent with its tags and blocks in one transaction; `extra` runs inside it too. */
-  async create(input: NewAgent, extra?: (m: EntityManager) => Promise<void>): Promise<void> {
+  /**
+   * Inserts an agent with its tags, new blocks and block links in one statement (a
+   * data-modifying CTE) and returns the stored row. `extra` (the extensions' writes) runs in
+   * the same transaction, after it.
+   */
+  async create(
+    input: NewAgent,
+    extra?: (m: EntityManager, agent: AgentEntity) => Promise<void>,
+  ): Promise<AgentEntity> {
     const { agent, tags, newBlocks, existingBlocks } = input;
-    await this.ds.transaction(async (m) => {
-      await m.getRepository(AgentEntity).insert(agent as QueryDeepPartialEntity<AgentEntity>);
-      await this.insertTags(m, agent.organizationId, agent.id, tags);
-      await this.blocks.insertAndAttach(m, agent.organizationId, agent.id, newBlocks);
-      await this.blocks.attachInTx(m, agent.organizationId, agent.id, existingBlocks);
-      if (extra) await extra(m);
+    const { organizationId, id: agentId } = agent;
+    const params: unknown[] = [];
+    const parts = [`ins_agent AS (${insertValuesSql(this.repo.metadata, [agent], params, '*')})`];
+    if (newBlocks.length)
+      parts.push(`ins_blocks AS (${insertValuesSql(this.ds.getMetadata(BlockEntity), newBlocks, params)})`);
+    const links = [...newBlocks, ...existingBlocks].map((b) => ({
+      organizationId,
+      agentId,
+      blockId: b.id,
+      blockLabel: b.label,
+    }));
+    if (links.length)
+      parts.push(`ins_links AS (${insertValuesSql(this.ds.getMetadata(BlockAgentEntity), links, params)})`);
+    const unique = [...new Set(tags)];
+    if (unique.length)
+      parts.push(
+        `ins_tags AS (${insertValuesSql(
+          this.ds.getMetadata(AgentTagEntity),
+          unique.map((tag) => ({ organizationId, agentId, tag })),
+          params,
+        )})`,
+      );
+    const sql = `WITH ${parts.join(',\n')} SELECT * FROM ins_agent`;
+    const insert = async (m: EntityManager) => {
+      const [row] = (await m.query(sql, params)) as Record<string, unknown>[];
+      return this.repo.create(camelRow(row) as Partial<AgentEntity>);
+    };
+    // One statement is atomic on its own; a transaction only when more writes follow it.
+    if (!extra) return insert(this.ds.manager);
+    return this.ds.transaction(async (m) => {
+      const created = await insert(m);
+      await extra(m, created);
+      return created;
     });
   }
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { MEMORY_PROMPT_TEMPLATE } from '@engram/agent-runtime';
+import { baseToolRulesFor, MEMORY_PROMPT_TEMPLATE } from '@engram/agent-runtime';
 import type { EntityManager } from 'typeorm';
 import { Principal } from '../common/auth/principal';
 import { InvalidInputError, NotFoundError } from '../common/errors';
@@ -65,7 +65,11 @@ export class AgentsService {
       llmConfig,
       embeddingConfig,
       modelSettings: dto.model_settings ?? null,
-      toolRules: dto.tool_rules ?? null,
+      toolRules:
+        dto.tool_rules ??
+        (dto.include_base_tool_rules !== false && baseToolRulesFor(agentType).length
+          ? (baseToolRulesFor(agentType) as unknown as Record<string, unknown>[])
+          : null),
       responseFormat: dto.response_format ?? null,
       compactionSettings: dto.compaction_settings ?? null,
       messageIds: [],
@@ -80,19 +84,21 @@ export class AgentsService {
       createdById: p.userId,
       lastUpdatedById: p.userId,
     };
-    await this.agents.create(
-      { agent, tags: dto.tags ?? [], newBlocks, existingBlocks: existing },
-      async (m) => {
-        const created = await m
-          .getRepository(AgentEntity)
-          .findOneByOrFail({ organizationId: p.organizationId, id });
-        for (const ext of this.extensions.all()) {
-          await ext.afterCreate?.(p, created, dto, prepared.get(ext.name), m);
-        }
-        await inTransaction?.(created, m);
+    const afterCreate = this.extensions.all().filter((ext) => ext.afterCreate);
+    return this.agents.create(
+      {
+        agent,
+        tags: dto.tags ?? [],
+        newBlocks: newBlocks as (Partial<BlockEntity> & { id: string; label: string })[],
+        existingBlocks: existing,
       },
+      afterCreate.length || inTransaction
+        ? async (m, created) => {
+            for (const ext of afterCreate) await ext.afterCreate!(p, created, dto, prepared.get(ext.name), m);
+            await inTransaction?.(created, m);
+          }
+        : undefined,
     );
-    return this.get(p, id);
   }
 
   async get(p: Principal, id: string): Promise<AgentEntity> {

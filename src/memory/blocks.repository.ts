@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { TenantRepository } from '../common/tenant.repository';
 import { PageRequest, paginate } from '../common/pagination';
@@ -63,27 +63,6 @@ export class BlocksRepository extends TenantRepository<BlockEntity> {
 
   insert(block: Partial<BlockEntity>): Promise<BlockEntity> {
     return this.repo.save(this.repo.create(block));
-  }
-
-  /** Inserts blocks and links them to an agent, inside the caller's transaction. */
-  async insertAndAttach(
-    m: EntityManager,
-    organizationId: string,
-    agentId: string,
-    blocks: Partial<BlockEntity>[],
-  ) {
-    if (blocks.length === 0) return;
-    await m.getRepository(BlockEntity).insert(blocks as QueryDeepPartialEntity<BlockEntity>[]);
-    await m
-      .getRepository(BlockAgentEntity)
-      .insert(blocks.map((b) => ({ organizationId, agentId, blockId: b.id!, blockLabel: b.label! })));
-  }
-
-  async attachInTx(m: EntityManager, organizationId: string, agentId: string, blocks: BlockEntity[]) {
-    if (blocks.length === 0) return;
-    await m
-      .getRepository(BlockAgentEntity)
-      .insert(blocks.map((b) => ({ organizationId, agentId, blockId: b.id, blockLabel: b.label })));
   }
 
   /** Saves changed fields; a label change is mirrored on the agent links in the same transaction. */

@@ -1,5 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { BASE_TOOL_SPECS, baseToolRulesFor, baseToolsFor, isMemoryEditTool } from '@engram/agent-runtime';
+import { BASE_TOOL_SPECS, baseToolsFor, isMemoryEditTool } from '@engram/agent-runtime';
 import { EntityManager } from 'typeorm';
 import { AgentExtensions } from '../agents/agent-extensions';
 import { AgentEntity } from '../agents/agent.entity';
@@ -87,14 +87,8 @@ export class BaseToolsService implements OnModuleInit {
     prepared: PreparedTools,
     m: EntityManager,
   ): Promise<void> {
+    // The base tool rules go on the agent row as it is inserted (AgentsService.create).
     await this.tools.attach(p.organizationId, agent.id, prepared.toolIds, m);
-    if (!dto.tool_rules && dto.include_base_tool_rules !== false) {
-      const rules = baseToolRulesFor(agent.agentType);
-      if (rules.length)
-        await m
-          .getRepository(AgentEntity)
-          .update({ organizationId: p.organizationId, id: agent.id }, { toolRules: rules as never });
-    }
   }
 
   /** PATCH tool_ids: the agent ends up with exactly these tools. */
