@@ -7,6 +7,7 @@
  *   ENGRAM_ADMIN_KEY=... npm run bench:crud # auth required: every request sends a member API key
  * Each route's SQL round trips per request are counted by a hook on pg's client and printed
  * (BENCH_SQL=1 lists them).
+ * Then lists pages of 50 agents with BENCH_LIST_AGENTS (default 10,000) agents in the organization.
  * Env: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 32).
  */
 import 'reflect-metadata';
@@ -17,7 +18,7 @@ import { createApp } from '../src/app.factory';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import { CredentialsService } from '../src/auth/credentials.service';
 import { loadConfig } from '../src/config/config';
-import { load, loadAverage, printTable, queryCounter } from './support';
+import { load, loadAverage, percentile, printTable, queryCounter } from './support';
 
 async function main(): Promise<void> {
   const queries = queryCounter();
@@ -160,6 +161,44 @@ async function main(): Promise<void> {
   console.log(
     `ratio POST /v1/agents vs bare GET: ${(post.requestsPerSec / baseline.requestsPerSec).toFixed(2)} (req/s)`,
   );
+
+  // Listing with many agents in the organization: BENCH_LIST_AGENTS copies of the first agent
+  // (its blocks and tools linked), then sequential pages of 50, full and trimmed by `include`.
+  const listN = Number(process.env.BENCH_LIST_AGENTS ?? 10_000);
+  await new Promise((r) => setTimeout(r, 1000));
+  await ds.query(
+    `WITH src AS (SELECT * FROM agents WHERE id = $1),
+     n AS (INSERT INTO agents (id, organization_id, name, agent_type, system, model, embedding, llm_config,
+             embedding_config, tool_rules, timezone, created_at)
+           SELECT 'agent-' || gen_random_uuid(), organization_id, 'bulk-' || g, agent_type, system, model,
+             embedding, llm_config, embedding_config, tool_rules, timezone, now() - g * interval '1 ms'
+           FROM src, generate_series(1, $2) g RETURNING id, organization_id),
+     b AS (INSERT INTO blocks_agents (organization_id, agent_id, block_id, block_label)
+           SELECT n.organization_id, n.id, ba.block_id, ba.block_label FROM n, blocks_agents ba WHERE ba.agent_id = $1)
+     INSERT INTO tools_agents (organization_id, agent_id, tool_id)
+     SELECT n.organization_id, n.id, ta.tool_id FROM n, tools_agents ta WHERE ta.agent_id = $1`,
+    [created.id, listN],
+  );
+  await ds.query('ANALYZE');
+  const total = Number((await ds.query('SELECT count(*) AS n FROM agents'))[0].n);
+  const listCase = async (label: string, query: string) => {
+    const times: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const t = performance.now();
+      const r = await fetch(`${base}/v1/agents?limit=50${query}`, { headers });
+      const body = (await r.json()) as unknown[];
+      if (body.length !== 50) throw new Error(`${label}: ${body.length} agents`);
+      times.push(performance.now() - t);
+    }
+    times.sort((x, y) => x - y);
+    console.log(
+      `${label.padEnd(44)} p50 ${percentile(times, 50).toFixed(2)} ms  p99 ${percentile(times, 99).toFixed(2)} ms`,
+    );
+  };
+  console.log(`list agents, ${total} agents in the organization, 100 sequential pages of 50:`);
+  await listCase('GET /v1/agents?limit=50', '');
+  await listCase('GET /v1/agents?limit=50&include=agent.tags', '&include=agent.tags');
+  console.log(`load average ${loadAverage()}`);
 
   // Let requests autocannon left in flight finish before the pools close.
   await new Promise((r) => setTimeout(r, 1000));
