@@ -27,6 +27,7 @@ import { SourcesModule } from './sources/sources.module';
 import { MessagesModule } from './messages/messages.module';
 import { StreamingModule } from './streaming/streaming.module';
 import { OpenAiModule } from './openai/openai.module';
+import { SchedulesModule } from './schedules/schedules.module';
 
 /** Modules both processes (api and worker) share. */
 export const DOMAIN_MODULES = [
@@ -46,6 +47,7 @@ export const DOMAIN_MODULES = [
   AgentFilesModule,
   JobsModule,
   SourcesModule,
+  SchedulesModule,
 ];
 
 function loggerModule() {

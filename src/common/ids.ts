@@ -23,7 +23,8 @@ export type IdPrefix =
   | 'sandbox-env'
   | 'agent-env'
   | 'apikey'
-  | 'access_token';
+  | 'access_token'
+  | 'scheduled_message';
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const patterns = new Map<string, RegExp>();

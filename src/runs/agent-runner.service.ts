@@ -103,7 +103,7 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
     const agent = await this.agents.get(p, agentId);
     this.models.resolve(modelHandle(agent));
     const run = await this.runs.insert({
-      id: newId('run'),
+      id: req.runId ?? newId('run'),
       organizationId: p.organizationId,
       agentId,
       status: 'created',

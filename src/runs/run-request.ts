@@ -10,4 +10,6 @@ export interface RunRequest {
   includeReturnMessageTypes?: string[] | null;
   streamTokens?: boolean;
   background?: boolean;
+  /** The run's id, when the caller derives it (a scheduled firing, so a retry finds its run). */
+  runId?: string;
 }

@@ -48,7 +48,8 @@ type Kind =
   | 'accessToken'
   | 'folder'
   | 'file'
-  | 'job';
+  | 'job'
+  | 'schedule';
 
 type Fixtures = Record<Kind, string>;
 
@@ -69,6 +70,7 @@ const PARAM_KINDS: Record<string, Kind> = {
   folder_id: 'folder',
   file_id: 'file',
   job_id: 'job',
+  scheduled_message_id: 'schedule',
 };
 
 /** Path parameters that are names, the same in both organizations' fixtures. */
@@ -285,6 +287,19 @@ const ROUTES: Record<string, RouteFixture> = {
   'GET /v1/identities/:identity_id/blocks': {},
   'PATCH /v1/agents/:agent_id/identities/attach/:identity_id': {},
   'PATCH /v1/agents/:agent_id/identities/detach/:identity_id': {},
+  'POST /v1/agents/:agent_id/schedule': {
+    variants: [
+      {
+        body: {
+          messages: [{ role: 'user', content: 'x' }],
+          schedule: { type: 'recurring', cron_expression: '0 0 1 1 *' },
+        },
+      },
+    ],
+  },
+  'GET /v1/agents/:agent_id/schedule': { variants: [{}, { query: { after: '$schedule' } }] },
+  'GET /v1/agents/:agent_id/schedule/:scheduled_message_id': {},
+  'DELETE /v1/agents/:agent_id/schedule/:scheduled_message_id': {},
   'POST /v1/admin/api-keys': {
     variants: [
       { body: { name: 'x', organization_id: '$org', role: 'member' } },
@@ -500,6 +515,12 @@ describe('id swap: organization B calls every route with organization A’s ids 
     const runs = await ok(api.get(`/v1/runs?agent_id=${agent.id}`));
     const steps = await ok(api.get(`/v1/steps?run_id=${runs[0].id}`));
     const messages = await ok(api.get(`/v1/agents/${agent.id}/messages`));
+    const schedule = await ok(
+      api.post(`/v1/agents/${agent.id}/schedule`, {
+        messages: [{ role: 'user', content: `${name} secret reminder` }],
+        schedule: { type: 'recurring', cron_expression: '0 0 1 1 *' },
+      }),
+    );
     const key = await ok(
       api.post('/v1/admin/api-keys', { name: 'swap', organization_id: tenant.orgId, role: 'member' }),
     );
@@ -528,6 +549,7 @@ describe('id swap: organization B calls every route with organization A’s ids 
       folder: folder.id,
       file: file.id,
       job: jobs[0]?.id,
+      schedule: schedule.id,
     };
     for (const [kind, id] of Object.entries(f)) if (!id) throw new Error(`seeding ${name}: no ${kind}`);
     return Object.assign(tenant, {

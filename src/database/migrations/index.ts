@@ -9,6 +9,7 @@ import { EncryptMcpLocations1795575100000 } from './1795575100000-EncryptMcpLoca
 import { Identities1795576000000 } from './1795576000000-Identities';
 import { StepMetricsAndApprovalLinks1795577000000 } from './1795577000000-StepMetricsAndApprovalLinks';
 import { FoldersAndFiles1795578000000 } from './1795578000000-FoldersAndFiles';
+import { ScheduledMessages1795579500000 } from './1795579500000-ScheduledMessages';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list works from
@@ -26,4 +27,5 @@ export const MIGRATIONS = [
   Identities1795576000000,
   StepMetricsAndApprovalLinks1795577000000,
   FoldersAndFiles1795578000000,
+  ScheduledMessages1795579500000,
 ];
