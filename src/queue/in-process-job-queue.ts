@@ -2,6 +2,9 @@ import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Job, JobCounts, JobHandler, JobOptions, JobQueue } from './job-queue';
 
+/** The longest delay one Node timer holds. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 interface Pending<T> {
   job: Job<T>;
   attempts: number;
@@ -111,10 +114,14 @@ export class InProcessJobQueue<T extends object = Record<string, unknown>> imple
   private delay(pending: Pending<T>, ms: number): void {
     const id = pending.job.id;
     this.known.set(id, 'delayed');
+    // Node fires a timer of more than 2^31 - 1 ms (24.8 days) at once, so a longer delay is
+    // waited out in steps.
+    const step = Math.min(ms, MAX_TIMER_MS);
     const timer = setTimeout(() => {
+      if (ms > step) return this.delay(pending, ms - step);
       this.delayed.delete(id);
       this.enqueue(pending);
-    }, ms);
+    }, step);
     timer.unref();
     this.delayed.set(id, timer);
   }

@@ -1,9 +1,16 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { ApiOk } from '../common/api-response';
 import { Access } from '../common/auth/access.decorator';
 import { Auth, Principal } from '../common/auth/principal';
 import { IdPipe } from '../common/id.pipe';
 import { CreateScheduleDto, ListSchedulesQueryDto } from './dto/schedule.dto';
+import {
+  ScheduleCreatedResponse,
+  ScheduleDeletedResponse,
+  ScheduledMessageResponse,
+  ScheduleListResponse,
+} from './dto/schedule.response';
 import { toScheduledMessageDto } from './scheduled-message.entity';
 import { SchedulesService } from './schedules.service';
 
@@ -17,6 +24,7 @@ const scheduleId = () => new IdPipe('scheduled_message');
 export class SchedulesController {
   constructor(private readonly schedules: SchedulesService) {}
 
+  @ApiOk(ScheduleCreatedResponse)
   @Post()
   @HttpCode(201)
   async create(
@@ -28,6 +36,7 @@ export class SchedulesController {
     return { id: row.id, next_scheduled_at: row.nextScheduledAt!.toISOString() };
   }
 
+  @ApiOk(ScheduleListResponse)
   @Get()
   async list(
     @Auth() p: Principal,
@@ -38,6 +47,7 @@ export class SchedulesController {
     return { scheduled_messages: rows.map(toScheduledMessageDto), has_next_page: hasNext };
   }
 
+  @ApiOk(ScheduledMessageResponse)
   @Get(':scheduled_message_id')
   async get(
     @Auth() p: Principal,
@@ -47,6 +57,7 @@ export class SchedulesController {
     return toScheduledMessageDto(await this.schedules.get(p, id, scheduledId));
   }
 
+  @ApiOk(ScheduleDeletedResponse)
   @Delete(':scheduled_message_id')
   async delete(
     @Auth() p: Principal,

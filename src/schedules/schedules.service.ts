@@ -28,6 +28,8 @@ const MAX_AHEAD_MS = 100 * 365 * 24 * 3600 * 1000;
 /** A one-time time this far in the past is still taken (clock skew, a slow client): it fires now. */
 const PAST_GRACE_MS = 60_000;
 const FIRE_ATTEMPTS = 5;
+/** A firing delivered sooner than this before its time is queued again instead of sent. */
+const EARLY_MS = 1000;
 const FIRE_BACKOFF_MS = 1000;
 
 /** The run of one firing: its id is derived from the schedule and the time, so a retry finds it. */
@@ -147,6 +149,8 @@ export class SchedulesService implements OnApplicationBootstrap {
     const { organizationId, scheduleId, fireAt } = job.data;
     const row = await this.repo.findOneBy({ id: scheduleId, organizationId });
     if (!row || row.nextScheduledAt?.getTime() !== fireAt) return; // deleted, or this firing is done
+    // Handed over early: queued again under another id (this one is still active), to wait.
+    if (fireAt - Date.now() > EARLY_MS) return this.enqueue(row, `${jobId(row.id, fireAt)}~${Date.now()}`);
     const p: Principal = { organizationId, userId: row.createdById };
     const runId = firingRunId(scheduleId, fireAt);
     if (!(await this.runs.status(organizationId, runId))) {
@@ -192,13 +196,16 @@ export class SchedulesService implements OnApplicationBootstrap {
     });
   }
 
-  private async enqueue(s: Pick<ScheduledMessageEntity, 'id' | 'organizationId' | 'nextScheduledAt'>) {
+  private async enqueue(
+    s: Pick<ScheduledMessageEntity, 'id' | 'organizationId' | 'nextScheduledAt'>,
+    id = jobId(s.id, s.nextScheduledAt!.getTime()),
+  ) {
     const fireAt = s.nextScheduledAt!.getTime();
     await this.queue.add(
       'fire',
       { organizationId: s.organizationId, scheduleId: s.id, fireAt },
       {
-        jobId: jobId(s.id, fireAt),
+        jobId: id,
         delayMs: Math.max(0, fireAt - Date.now()),
         attempts: FIRE_ATTEMPTS,
         backoffMs: FIRE_BACKOFF_MS,

@@ -95,6 +95,19 @@ describe.each(drivers)('job queue (%s)', (driver, make) => {
     expect(seen.map(([d]) => d)).toEqual(['kept']);
   });
 
+  it('holds a job delayed past the longest Node timer (24.8 days) back too', async () => {
+    const q = queue<{ s: string }>();
+    const seen: string[] = [];
+    q.process(async (job) => {
+      seen.push(job.data.s);
+    });
+    const id = await q.add('much-later', { s: 'in a month' }, { delayMs: 30 * 24 * 3600 * 1000 });
+    await sleep(300);
+    expect(seen).toEqual([]);
+    expect((await q.counts()).delayed).toBe(1);
+    expect(await q.remove(id)).toBe(true);
+  });
+
   it('repeats a repeatable job until it is removed', async () => {
     const q = queue<{ s: string }>();
     let runs = 0;
