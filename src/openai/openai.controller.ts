@@ -1,11 +1,13 @@
 import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { ApiOk } from '../common/api-response';
 import { Access } from '../common/auth/access.decorator';
 import { Auth, Principal } from '../common/auth/principal';
 import { MetricsService } from '../observability/metrics.service';
 import { writeSse } from '../streaming/sse';
 import { ChatCompletionRequestDto } from './chat-completion.dto';
+import { ChatCompletionResponse } from './chat-completion.response';
 import { OpenAiService } from './openai.service';
 
 /** `POST /v1/chat/completions` (also `/openai/v1/chat/completions`, rewritten at the edge). */
@@ -18,6 +20,10 @@ export class OpenAiController {
     private readonly metrics: MetricsService,
   ) {}
 
+  @ApiOk(
+    ChatCompletionResponse,
+    'A ChatCompletion, or with `stream: true` ChatCompletionChunk events ending in [DONE]',
+  )
   @Post('completions')
   @HttpCode(200)
   async complete(

@@ -287,6 +287,12 @@ const ROUTES: Record<string, RouteFixture> = {
   'GET /v1/identities/:identity_id/blocks': {},
   'PATCH /v1/agents/:agent_id/identities/attach/:identity_id': {},
   'PATCH /v1/agents/:agent_id/identities/detach/:identity_id': {},
+  'POST /v1/chat/completions': {
+    variants: [
+      { body: { model: '$agent', messages: [{ role: 'user', content: 'x' }] } },
+      { body: { model: '$agent', stream: true, messages: [{ role: 'user', content: 'x' }] } },
+    ],
+  },
   'POST /v1/agents/:agent_id/schedule': {
     variants: [
       {
