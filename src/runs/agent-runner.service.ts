@@ -202,12 +202,15 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
           recall: this.recall.portFor(p, agent.id),
           tools: { execute: (r) => this.executeTool(p, toolRows, r) },
           store: {
-            persistStep: (input) =>
-              this.messages.persistStep(p.organizationId, input, {
+            persistStep: async (input) => {
+              const stored = await this.messages.persistStep(p.organizationId, input, {
                 modelHandle: modelHandle(agent),
                 modelEndpoint: (agent.llmConfig.model_endpoint as string | undefined) ?? null,
                 contextWindow: agent.llmConfig.context_window as number,
-              }),
+              });
+              if (input.timing) this.metrics.stepFinished(input.timing.stepNs / 1e9);
+              return stored;
+            },
             persistCompaction: (input) => this.messages.persistCompaction(p.organizationId, input),
           },
           events: {

@@ -99,8 +99,11 @@ describe('Prometheus metrics (e2e)', () => {
       expect(
         sampleValue(text, 'engram_llm_request_duration_seconds_count', { provider: 'openai', outcome: 'ok' }),
       ).toBe(1);
-      // engram_runs_total / run and step durations are recorded by the run executor, which the
-      // run-queue rework wires to MetricsService.runFinished / stepFinished.
+      // The run and its one step, recorded by the executor once the step is committed.
+      expect(sampleValue(text, 'engram_runs_total', { stop_reason: 'end_turn' })).toBe(1);
+      expect(sampleValue(text, 'engram_run_duration_seconds_count', { stop_reason: 'end_turn' })).toBe(1);
+      expect(sampleValue(text, 'engram_step_duration_seconds_count')).toBe(1);
+      expect(sampleValue(text, 'engram_step_duration_seconds_sum')).toBeGreaterThan(0);
     });
 
     it('times tool calls by tool type and status', async () => {
