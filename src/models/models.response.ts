@@ -30,7 +30,8 @@ const PROVIDER_TYPES = [
   'zai',
   'zai_coding',
 ];
-const EMBEDDING_ENDPOINT_TYPES = [
+/** The client's `embedding_endpoint_type` values. */
+export const EMBEDDING_ENDPOINT_TYPES = [
   'openai',
   'anthropic',
   'bedrock',

@@ -12,6 +12,7 @@ import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config';
 import { llmInstrumentation } from '../observability/llm-instrumentation';
 import { MetricsService } from '../observability/metrics.service';
+import { EMBEDDING_ENDPOINT_TYPES as EMBEDDING_ENDPOINT_TYPES_LIST } from './models.response';
 
 /** Providers whose handles agents may name; whether each is configured is checked at send time. */
 const LLM_PROVIDERS: Record<string, string> = {
@@ -28,27 +29,7 @@ const LLM_PROVIDERS: Record<string, string> = {
 const CONTEXT_DEFAULT = 32_000;
 
 /** The client's `embedding_endpoint_type` values a handle's provider may stand for. */
-const EMBEDDING_ENDPOINT_TYPES = new Set([
-  'openai',
-  'anthropic',
-  'bedrock',
-  'google_ai',
-  'google_vertex',
-  'azure',
-  'groq',
-  'ollama',
-  'webui',
-  'webui-legacy',
-  'lmstudio',
-  'lmstudio-legacy',
-  'llamacpp',
-  'koboldcpp',
-  'vllm',
-  'hugging-face',
-  'mistral',
-  'together',
-  'pinecone',
-]);
+const EMBEDDING_ENDPOINT_TYPES = new Set<string>(EMBEDDING_ENDPOINT_TYPES_LIST);
 
 /**
  * Turns model and embedding handles into the llm_config / embedding_config an agent stores.

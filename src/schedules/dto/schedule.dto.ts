@@ -1,5 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
+import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -12,6 +11,7 @@ import {
   Max,
   Min,
 } from 'class-validator';
+import { PageQueryDto } from '../../common/pagination';
 import { MESSAGE_TYPES } from '../../messages/dto/message-types';
 
 /** Letta's CreateScheduledMessage: the messages to send, and when. */
@@ -44,17 +44,5 @@ export class CreateScheduleDto {
   callback_url?: string;
 }
 
-export class ListSchedulesQueryDto {
-  @ApiPropertyOptional({ description: 'A scheduled message id: the page starts after it' })
-  @IsOptional()
-  @IsString()
-  after?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 50 })
-  @IsOptional()
-  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  limit?: number;
-}
+/** A page of an agent's scheduled messages: `after` an id, up to `limit`. */
+export class ListSchedulesQueryDto extends PickType(PageQueryDto, ['after', 'limit'] as const) {}
