@@ -28,6 +28,10 @@ const common = {
 
 module.exports = {
   testTimeout: 60000,
+  // On 2 cores Jest runs every file in band, inside its own process, and that heap grows file by
+  // file (each file loads the app's modules anew) until it dies at 4 GB, as CI did. With a limit
+  // it runs the files in a worker process instead, replaced when it holds more than this.
+  workerIdleMemoryLimit: '1GB',
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [
     {
