@@ -1,7 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Int, NStr, Str } from '../common/api-response';
 
-const PROVIDER_TYPES = [
+/** The client's `provider_type` values (test/compat/shapes.spec.ts checks they are its enum). */
+export const PROVIDER_TYPES = [
   'anthropic',
   'azure',
   'baseten',
@@ -29,7 +30,7 @@ const PROVIDER_TYPES = [
   'xai',
   'zai',
   'zai_coding',
-];
+] as const;
 /** The client's `embedding_endpoint_type` values. */
 export const EMBEDDING_ENDPOINT_TYPES = [
   'openai',
@@ -51,7 +52,7 @@ export const EMBEDDING_ENDPOINT_TYPES = [
   'mistral',
   'together',
   'pinecone',
-];
+] as const;
 
 /** Letta's Model (an LLM this server can call). */
 export class ModelResponse {

@@ -1,32 +1,17 @@
 import Letta from '@letta-ai/letta-client';
-import { FakeOpenAiServer } from '../support/fake-openai';
-import { Api, newTenant, startTestApp, TestApp } from '../support/app';
+import { useLlmApp } from '../support/app';
 
 /** The official client's message APIs (sync, SSE streams, async runs) against Engram. */
 describe('compat: @letta-ai/letta-client messages and runs', () => {
-  let fake: FakeOpenAiServer;
-  let t: TestApp;
+  const ctx = useLlmApp('compat-msg', { fake: { defaultReply: { content: 'ok' } } });
   let client: Letta;
-
-  beforeAll(async () => {
-    fake = await FakeOpenAiServer.start({ defaultReply: { content: 'ok' } });
-    t = await startTestApp({ OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: fake.baseUrl });
-    const tenant = await newTenant(new Api(t.baseUrl), 'compat-msg');
-    client = new Letta({
-      baseURL: t.baseUrl,
-      apiKey: 'x',
-      maxRetries: 0,
-      defaultHeaders: { user_id: tenant.userId },
-    });
-  });
-  afterAll(async () => {
-    await t.close();
-    await fake.close();
+  beforeAll(() => {
+    client = ctx.client();
   });
 
   it('sends a message and reads the LettaResponse', async () => {
     const agent = await client.agents.create({ model: 'openai/gpt-4o-mini' });
-    fake.enqueue({ content: 'Hi from Engram' });
+    ctx.fake.enqueue({ content: 'Hi from Engram' });
     const res = await client.agents.messages.create(agent.id, {
       messages: [{ role: 'user', content: 'hello' }],
     });
@@ -43,7 +28,7 @@ describe('compat: @letta-ai/letta-client messages and runs', () => {
 
   it('parses the SSE stream with the client’s stream API', async () => {
     const agent = await client.agents.create({ model: 'openai/gpt-4o-mini' });
-    fake.enqueue(
+    ctx.fake.enqueue(
       { toolCalls: [{ name: 'memory_insert', arguments: { label: 'missing', new_string: 'x' } }] },
       { content: 'done streaming' },
     );
@@ -67,7 +52,7 @@ describe('compat: @letta-ai/letta-client messages and runs', () => {
 
   it('creates an async run and follows it to completion with runs.retrieve', async () => {
     const agent = await client.agents.create({ model: 'openai/gpt-4o-mini' });
-    fake.enqueue({ content: 'async ok', delayMs: 100 });
+    ctx.fake.enqueue({ content: 'async ok', delayMs: 100 });
     const run = await client.agents.messages.createAsync(agent.id, { input: 'later' });
     let current = await client.runs.retrieve(run.id);
     for (let i = 0; i < 100 && current.status !== 'completed'; i++) {

@@ -1,91 +1,36 @@
 import Letta from '@letta-ai/letta-client';
-import type { ProviderType } from '@letta-ai/letta-client/resources/models/models';
-import { FakeOpenAiServer } from '../support/fake-openai';
-import { Api, newTenant, startTestApp, TestApp } from '../support/app';
+import type { EmbeddingModel, ProviderType } from '@letta-ai/letta-client/resources/models/models';
+import { EMBEDDING_ENDPOINT_TYPES, PROVIDER_TYPES } from '../../src/models/models.response';
+import { useLlmApp } from '../support/app';
 
-/** The client's enums, as its types declare them (a value outside them breaks typed clients). */
-const PROVIDER_TYPES: ProviderType[] = [
-  'anthropic',
-  'azure',
-  'baseten',
-  'bedrock',
-  'cerebras',
-  'chatgpt_oauth',
-  'deepseek',
-  'fireworks',
-  'google_ai',
-  'google_vertex',
-  'groq',
-  'hugging-face',
-  'letta',
-  'lmstudio_openai',
-  'minimax',
-  'moonshot',
-  'moonshot_coding',
-  'mistral',
-  'ollama',
-  'openai',
-  'together',
-  'vllm',
-  'sglang',
-  'openrouter',
-  'xai',
-  'zai',
-  'zai_coding',
-];
-const EMBEDDING_ENDPOINT_TYPES = [
-  'openai',
-  'anthropic',
-  'bedrock',
-  'google_ai',
-  'google_vertex',
-  'azure',
-  'groq',
-  'ollama',
-  'webui',
-  'webui-legacy',
-  'lmstudio',
-  'lmstudio-legacy',
-  'llamacpp',
-  'koboldcpp',
-  'vllm',
-  'hugging-face',
-  'mistral',
-  'together',
-  'pinecone',
-];
+/**
+ * Our enums must be the client's, value for value (a value outside them breaks typed clients):
+ * checked by the compiler, both ways.
+ */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+export type EnumsMatch = Assert<
+  | Same<(typeof PROVIDER_TYPES)[number], ProviderType>
+  | Same<(typeof EMBEDDING_ENDPOINT_TYPES)[number], EmbeddingModel['embedding_endpoint_type']>
+>;
 
 const APPROVE_ME = 'export function launch(target: string): string { return `launched ${target}`; }';
 
 /** Shapes the official client found wrong (issue 13), each read back through the client. */
 describe('compat: response shapes', () => {
-  let fake: FakeOpenAiServer;
-  let t: TestApp;
+  const ctx = useLlmApp('compat-shapes', { fake: { defaultReply: { content: 'ok' } } });
   let client: Letta;
-
-  beforeAll(async () => {
-    fake = await FakeOpenAiServer.start({ defaultReply: { content: 'ok' } });
-    t = await startTestApp({ OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: fake.baseUrl });
-    const tenant = await newTenant(new Api(t.baseUrl), 'compat-shapes');
-    client = new Letta({
-      baseURL: t.baseUrl,
-      apiKey: 'x',
-      maxRetries: 0,
-      defaultHeaders: { user_id: tenant.userId },
-    });
-  });
-  afterAll(async () => {
-    await t.close();
-    await fake.close();
+  beforeAll(() => {
+    client = ctx.client();
   });
 
   it('summarize answers a CompactionResponse', async () => {
     const agent = await client.agents.create({ model: 'openai/gpt-4o-mini' });
     for (const text of ['one', 'two', 'three']) {
-      fake.enqueue({ content: `reply ${text}` });
+      ctx.fake.enqueue({ content: `reply ${text}` });
       await client.agents.messages.create(agent.id, { messages: [{ role: 'user', content: text }] });
     }
-    fake.enqueue({ content: 'The user counted to three.' });
+    ctx.fake.enqueue({ content: 'The user counted to three.' });
     const res = await client.agents.messages.compact(agent.id, {});
     expect(Object.keys(res).sort()).toEqual(['num_messages_after', 'num_messages_before', 'summary']);
     expect(res.summary).toBe('The user counted to three.');
@@ -141,7 +86,7 @@ describe('compat: response shapes', () => {
     await client.agents.tools.attach(tool.id, { agent_id: agent.id });
     expect((await client.agents.retrieve(agent.id)).pending_approval ?? null).toBeNull();
 
-    fake.enqueue({ toolCalls: [{ id: 'call_launch', name: 'launch', arguments: { target: 'moon' } }] });
+    ctx.fake.enqueue({ toolCalls: [{ id: 'call_launch', name: 'launch', arguments: { target: 'moon' } }] });
     const asked = await client.agents.messages.create(agent.id, {
       messages: [{ role: 'user', content: 'launch it' }],
     });
@@ -158,7 +103,7 @@ describe('compat: response shapes', () => {
     const listed = await client.agents.list({ name: agent.name });
     expect(listed.items[0]?.pending_approval?.id).toBe(request!.id);
 
-    fake.enqueue({ content: 'Launched.' });
+    ctx.fake.enqueue({ content: 'Launched.' });
     const done = await client.agents.messages.create(agent.id, {
       messages: [
         { type: 'approval', approvals: [{ type: 'approval', tool_call_id: 'call_launch', approve: true }] },
@@ -179,7 +124,7 @@ describe('compat: response shapes', () => {
       source_type: 'typescript',
     });
     const agent = await client.agents.create({ model: 'openai/gpt-4o-mini', tool_ids: [tool.id] });
-    fake.enqueue({ toolCalls: [{ name: 'wait_a_bit', arguments: { ms: 30 } }] }, { content: 'done' });
+    ctx.fake.enqueue({ toolCalls: [{ name: 'wait_a_bit', arguments: { ms: 30 } }] }, { content: 'done' });
     const res = await client.agents.messages.create(agent.id, {
       messages: [{ role: 'user', content: 'wait' }],
     });

@@ -1,28 +1,15 @@
 import OpenAI from 'openai';
-import { FakeOpenAiServer } from '../support/fake-openai';
-import { Api, newTenant, startTestApp, TestApp } from '../support/app';
+import { useLlmApp, Api, newTenant } from '../support/app';
 
 const MODEL = 'openai/gpt-4o-mini';
 
 /** The official `openai` SDK against Engram's chat completions, on both paths. */
 describe('OpenAI-compatible chat completions (e2e)', () => {
-  let fake: FakeOpenAiServer;
-  let t: TestApp;
-  let api: Api & { orgId: string; userId: string };
+  const ctx = useLlmApp('openai');
 
-  beforeAll(async () => {
-    fake = await FakeOpenAiServer.start();
-    t = await startTestApp({ OPENAI_API_KEY: 'k', OPENAI_BASE_URL: fake.baseUrl });
-    api = await newTenant(new Api(t.baseUrl), 'openai');
-  });
-  afterAll(async () => {
-    await t.close();
-    await fake.close();
-  });
-
-  const client = (path: string, userId = api.userId) =>
+  const client = (path: string, userId = ctx.api.userId) =>
     new OpenAI({
-      baseURL: `${t.baseUrl}${path}`,
+      baseURL: `${ctx.t.baseUrl}${path}`,
       apiKey: 'unused',
       defaultHeaders: { user_id: userId },
       maxRetries: 0,
@@ -30,8 +17,8 @@ describe('OpenAI-compatible chat completions (e2e)', () => {
 
   describe.each(['/v1', '/openai/v1'])('at %s', (path) => {
     it('answers a ChatCompletion with the agent’s reply, and the agent remembers the turn', async () => {
-      const agent = (await api.post('/v1/agents', { model: MODEL })).body;
-      fake.enqueue({ content: 'Hello from the agent', usage: { promptTokens: 11, completionTokens: 4 } });
+      const agent = (await ctx.api.post('/v1/agents', { model: MODEL })).body;
+      ctx.fake.enqueue({ content: 'Hello from the agent', usage: { promptTokens: 11, completionTokens: 4 } });
       const done = await client(path).chat.completions.create({
         model: agent.id,
         messages: [
@@ -52,15 +39,15 @@ describe('OpenAI-compatible chat completions (e2e)', () => {
         usage: { prompt_tokens: 11, completion_tokens: 4, total_tokens: 15 },
       });
       expect(done.choices[0].message.tool_calls).toBeUndefined();
-      const history = (await api.get(`/v1/agents/${agent.id}/messages?order=asc`)).body;
+      const history = (await ctx.api.get(`/v1/agents/${agent.id}/messages?order=asc`)).body;
       expect(
         history.filter((m: any) => m.message_type !== 'system_message').map((m: any) => m.content),
       ).toEqual(['hi there', 'Hello from the agent']);
     });
 
     it('streams ChatCompletionChunks ending in [DONE], without the agent’s tool steps', async () => {
-      const agent = (await api.post('/v1/agents', { model: MODEL })).body;
-      fake.enqueue(
+      const agent = (await ctx.api.post('/v1/agents', { model: MODEL })).body;
+      ctx.fake.enqueue(
         { toolCalls: [{ name: 'conversation_search', arguments: { query: 'x' } }], reasoning: 'let me look' },
         { content: 'one two three four' },
       );
@@ -86,9 +73,9 @@ describe('OpenAI-compatible chat completions (e2e)', () => {
   });
 
   it('refuses what it cannot honour with a 4xx naming it, and another tenant’s agent with 404', async () => {
-    const agent = (await api.post('/v1/agents', { model: MODEL })).body;
-    const post = (body: unknown, userId = api.userId) =>
-      fetch(`${t.baseUrl}/v1/chat/completions`, {
+    const agent = (await ctx.api.post('/v1/agents', { model: MODEL })).body;
+    const post = (body: unknown, userId = ctx.api.userId) =>
+      fetch(`${ctx.t.baseUrl}/v1/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', user_id: userId },
         body: JSON.stringify(body),
@@ -108,7 +95,7 @@ describe('OpenAI-compatible chat completions (e2e)', () => {
     const noUser = await post({ model: agent.id, messages: [{ role: 'system', content: 'x' }] });
     expect(noUser.status).toBeGreaterThanOrEqual(400);
     expect(((await noUser.json()) as { detail: string }).detail).toContain('user message');
-    const other = await newTenant(new Api(t.baseUrl), 'other');
+    const other = await newTenant(new Api(ctx.t.baseUrl), 'other');
     const foreign = await post({ model: agent.id, messages: [{ role: 'user', content: 'x' }] }, other.userId);
     expect(foreign.status).toBe(404);
   });

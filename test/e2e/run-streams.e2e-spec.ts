@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { FakeOpenAiServer } from '../support/fake-openai';
-import { Api, newTenant, startTestApp, TestApp } from '../support/app';
+import { useLlmApp, Api, newTenant, startTestApp, TestApp } from '../support/app';
 
 const MODEL = 'openai/gpt-4o-mini';
 const root = join(__dirname, '../..');
@@ -59,24 +59,12 @@ function expectContiguous(events: any[]) {
 }
 
 describe('run streams in one process (e2e)', () => {
-  let fake: FakeOpenAiServer;
-  let t: TestApp;
-  let api: Api & { orgId: string; userId: string };
-
-  beforeAll(async () => {
-    fake = await FakeOpenAiServer.start();
-    t = await startTestApp({ OPENAI_API_KEY: 'k', OPENAI_BASE_URL: fake.baseUrl });
-    api = await newTenant(new Api(t.baseUrl), 'streams');
-  });
-  afterAll(async () => {
-    await t.close();
-    await fake.close();
-  });
+  const ctx = useLlmApp('streams');
 
   it('numbers every live chunk with seq_id, and a resume continues with no gap or duplicate', async () => {
-    const agent = (await api.post('/v1/agents', { model: MODEL })).body;
-    fake.enqueue({ content: words(30), chunkDelayMs: 5 });
-    const res = await post(t.baseUrl, `/v1/agents/${agent.id}/messages/stream`, api.userId, {
+    const agent = (await ctx.api.post('/v1/agents', { model: MODEL })).body;
+    ctx.fake.enqueue({ content: words(30), chunkDelayMs: 5 });
+    const res = await post(ctx.t.baseUrl, `/v1/agents/${agent.id}/messages/stream`, ctx.api.userId, {
       input: 'go',
       stream_tokens: true,
     });
@@ -89,16 +77,16 @@ describe('run streams in one process (e2e)', () => {
     expect(chunks.at(-2)).toMatchObject({ message_type: 'stop_reason', stop_reason: 'end_turn' });
     const runId = chunks[0].run_id as string;
     const resumed = await readEvents(
-      await post(t.baseUrl, `/v1/runs/${runId}/stream`, api.userId, { starting_after: 7 }),
+      await post(ctx.t.baseUrl, `/v1/runs/${runId}/stream`, ctx.api.userId, { starting_after: 7 }),
     );
     expect(resumed.filter((e) => e !== '[DONE]')).toEqual(chunks.slice(7));
   });
 
   it('sends Letta pings with id and date when include_pings is set', async () => {
-    const agent = (await api.post('/v1/agents', { model: MODEL })).body;
-    fake.enqueue({ content: 'slow answer', delayMs: 5_600 });
+    const agent = (await ctx.api.post('/v1/agents', { model: MODEL })).body;
+    ctx.fake.enqueue({ content: 'slow answer', delayMs: 5_600 });
     const events = await readEvents(
-      await post(t.baseUrl, `/v1/agents/${agent.id}/messages/stream`, api.userId, {
+      await post(ctx.t.baseUrl, `/v1/agents/${agent.id}/messages/stream`, ctx.api.userId, {
         input: 'hi',
         include_pings: true,
       }),
@@ -110,22 +98,22 @@ describe('run streams in one process (e2e)', () => {
   }, 20_000);
 
   it('runs a background stream as a queued job and answers 404 for another tenant’s run', async () => {
-    const agent = (await api.post('/v1/agents', { model: MODEL })).body;
-    fake.enqueue({ content: 'queued reply' });
+    const agent = (await ctx.api.post('/v1/agents', { model: MODEL })).body;
+    ctx.fake.enqueue({ content: 'queued reply' });
     const events = await readEvents(
-      await post(t.baseUrl, `/v1/agents/${agent.id}/messages/stream`, api.userId, {
+      await post(ctx.t.baseUrl, `/v1/agents/${agent.id}/messages/stream`, ctx.api.userId, {
         input: 'hi',
         background: true,
       }),
     );
     expectContiguous(events);
     const runId = events[0].run_id as string;
-    expect((await api.get(`/v1/runs/${runId}`)).body).toMatchObject({
+    expect((await ctx.api.get(`/v1/runs/${runId}`)).body).toMatchObject({
       status: 'completed',
       background: true,
     });
-    const other = await newTenant(new Api(t.baseUrl), 'other');
-    const res = await post(t.baseUrl, `/v1/runs/${runId}/stream`, other.userId, {});
+    const other = await newTenant(new Api(ctx.t.baseUrl), 'other');
+    const res = await post(ctx.t.baseUrl, `/v1/runs/${runId}/stream`, other.userId, {});
     expect(res.status).toBe(404);
     expect(((await res.json()) as { detail: string }).detail).toEqual(expect.any(String));
   });

@@ -1,7 +1,9 @@
+import Letta from '@letta-ai/letta-client';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory';
 import { loadConfig } from '../../src/config/config';
 import { ContractRecorder } from './contract';
+import { FakeOpenAiOptions, FakeOpenAiServer } from './fake-openai';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -98,7 +100,7 @@ export class Api {
 }
 
 /** A fresh organization with one user; returns an Api acting as that user. */
-export async function newTenant(api: Api, name = 'tenant'): Promise<Api & { orgId: string; userId: string }> {
+export async function newTenant(api: Api, name = 'tenant'): Promise<TenantApi> {
   const org = await api.post('/v1/admin/orgs', { name: `${name}-org` });
   if (org.status !== 201 && org.status !== 200)
     throw new Error(`creating org failed: ${JSON.stringify(org.body)}`);
@@ -109,4 +111,49 @@ export async function newTenant(api: Api, name = 'tenant'): Promise<Api & { orgI
     orgId: org.body.id as string,
     userId: user.body.id as string,
   });
+}
+
+export type TenantApi = Api & { orgId: string; userId: string };
+
+/** What `useLlmApp` starts for a test file; its fields are set once the file's `beforeAll` ran. */
+export interface LlmApp {
+  fake: FakeOpenAiServer;
+  t: TestApp;
+  /** A fresh tenant on `t`. */
+  api: TenantApi;
+  /** The official client acting as `api`'s user. */
+  client(): Letta;
+}
+
+/**
+ * The usual frame of a test file: the fake OpenAI server, the app wired to it and one tenant,
+ * started before the file's tests and closed after them.
+ */
+export function useLlmApp(
+  tenantName: string,
+  options: { fake?: FakeOpenAiOptions; env?: Record<string, string> } = {},
+): LlmApp {
+  const ctx = {
+    client: () =>
+      new Letta({
+        baseURL: ctx.t.baseUrl,
+        apiKey: 'x',
+        maxRetries: 0,
+        defaultHeaders: { user_id: ctx.api.userId },
+      }),
+  } as LlmApp;
+  beforeAll(async () => {
+    ctx.fake = await FakeOpenAiServer.start(options.fake);
+    ctx.t = await startTestApp({
+      OPENAI_API_KEY: 'test-key',
+      OPENAI_BASE_URL: ctx.fake.baseUrl,
+      ...options.env,
+    });
+    ctx.api = await newTenant(new Api(ctx.t.baseUrl), tenantName);
+  });
+  afterAll(async () => {
+    await ctx.t?.close();
+    await ctx.fake?.close();
+  });
+  return ctx;
 }

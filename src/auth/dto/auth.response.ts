@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, OmitType } from '@nestjs/swagger';
 import { Bool, Date_, NDate, NInt, NStr, Str, StrArr } from '../../common/api-response';
 
 /** An API key as listed (never the secret). */
@@ -15,18 +15,9 @@ export class ApiKeyResponse {
   @NDate() last_used_at: string | null;
 }
 
-/** The creation response: the only place the key itself appears. */
-export class CreatedApiKeyResponse {
-  @Str() id: string;
+/** The creation response: the only place the key itself appears (it was never used yet). */
+export class CreatedApiKeyResponse extends OmitType(ApiKeyResponse, ['last_used_at'] as const) {
   @Str({ example: 'sk-engram-…' }) key: string;
-  @Str() prefix: string;
-  @Str() name: string;
-  @Str() organization_id: string;
-  @NStr() user_id: string | null;
-  @Str() role: string;
-  @NDate() expires_at: string | null;
-  @NInt() rate_limit_per_minute: number | null;
-  @Date_() created_at: string;
 }
 
 export class AccessGrantResponse {
