@@ -9,6 +9,8 @@ import { PageQueryDto, pageRequest } from '../common/pagination';
 import { toBool } from '../common/query-transforms';
 import { toJobDto } from './job.entity';
 import { JobsService } from './jobs.service';
+import { ApiOk } from '../common/api-response';
+import { JobResponse } from './dto/job.response';
 
 export class ListJobsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Only jobs still created or running' })
@@ -38,6 +40,7 @@ const jobId = () => new IdPipe('job');
 export class JobsController {
   constructor(private readonly jobs: JobsService) {}
 
+  @ApiOk([JobResponse])
   @Get()
   async list(@Auth() p: Principal, @Query() q: ListJobsQueryDto) {
     const order = q.order ?? (q.ascending === false ? 'desc' : 'asc');
@@ -49,16 +52,19 @@ export class JobsController {
     return found.map(toJobDto);
   }
 
+  @ApiOk(JobResponse)
   @Get(':job_id')
   async get(@Auth() p: Principal, @Param('job_id', jobId()) id: string) {
     return toJobDto(await this.jobs.get(p, id));
   }
 
+  @ApiOk(JobResponse)
   @Patch(':job_id/cancel')
   async cancel(@Auth() p: Principal, @Param('job_id', jobId()) id: string) {
     return toJobDto(await this.jobs.cancel(p, id));
   }
 
+  @ApiOk(JobResponse)
   @Delete(':job_id')
   async delete(@Auth() p: Principal, @Param('job_id', jobId()) id: string) {
     return toJobDto(await this.jobs.delete(p, id));

@@ -8,6 +8,9 @@ import { AgentFilesService } from './agent-files.service';
 import { ListAgentFilesQueryDto } from './dto/source.dto';
 import { toFolderDto } from './source.entity';
 import { SourcesService } from './sources.service';
+import { ApiOk, ApiOkSchema } from '../common/api-response';
+import { AgentStateResponse } from '../agents/dto/agent.response';
+import { AgentFilesPageResponse, FileClosedResponse, FolderResponse } from './dto/source.response';
 
 const agentId = () => new IdPipe('agent');
 const folderId = () => new IdPipe('source');
@@ -23,12 +26,14 @@ export class AgentSourcesController {
     private readonly agentFiles: AgentFilesService,
   ) {}
 
+  @ApiOk([FolderResponse])
   @Get(['folders', 'sources'])
   async folders(@Auth() p: Principal, @Param('agent_id', agentId()) id: string, @Query() q: PageQueryDto) {
     return (await this.sources.forAgent(p, id, pageRequest(q, { order: 'asc' }))).map(toFolderDto);
   }
 
   /** Answers the agent's state, as Letta does. */
+  @ApiOk(AgentStateResponse)
   @Patch(['folders/attach/:folder_id', 'sources/attach/:folder_id'])
   attach(
     @Auth() p: Principal,
@@ -38,6 +43,7 @@ export class AgentSourcesController {
     return this.sources.attach(p, id, folder);
   }
 
+  @ApiOk(AgentStateResponse)
   @Patch(['folders/detach/:folder_id', 'sources/detach/:folder_id'])
   detach(
     @Auth() p: Principal,
@@ -48,6 +54,7 @@ export class AgentSourcesController {
   }
 
   /** Letta's NextFilesPage: `{files, next_cursor, has_more}`. */
+  @ApiOk(AgentFilesPageResponse)
   @Get('files')
   files(@Auth() p: Principal, @Param('agent_id', agentId()) id: string, @Query() q: ListAgentFilesQueryDto) {
     const page = pageRequest({ ...q, after: q.after ?? q.cursor }, { limit: 100 });
@@ -55,11 +62,16 @@ export class AgentSourcesController {
   }
 
   /** Answers the names of the files closed to stay within the agent's open-file limit. */
+  @ApiOkSchema({ type: 'array', items: { type: 'string' } }, 'Names of the files closed')
   @Patch('files/close-all')
   closeAll(@Auth() p: Principal, @Param('agent_id', agentId()) id: string) {
     return this.agentFiles.closeAll(p, id);
   }
 
+  @ApiOkSchema(
+    { type: 'array', items: { type: 'string' } },
+    'Names of the files closed to stay within the open-file limit',
+  )
   @Patch('files/:file_id/open')
   open(
     @Auth() p: Principal,
@@ -69,6 +81,7 @@ export class AgentSourcesController {
     return this.agentFiles.open(p, id, file);
   }
 
+  @ApiOk(FileClosedResponse)
   @Patch('files/:file_id/close')
   async close(
     @Auth() p: Principal,

@@ -20,6 +20,9 @@ import { FilePassagesRepository } from './file-passages.repository';
 import { FilesService } from './files.service';
 import { toFolderDto } from './source.entity';
 import { SourcesService } from './sources.service';
+import { ApiOk, ApiOkSchema } from '../common/api-response';
+import { PassageResponse } from '../archival/dto/archival.response';
+import { FileMetadataResponse, FolderResponse } from './dto/source.response';
 
 const folderId = () => new IdPipe('source');
 const fileId = () => new IdPipe('file');
@@ -35,27 +38,32 @@ export class SourcesController {
     private readonly filePassages: FilePassagesRepository,
   ) {}
 
+  @ApiOk(FolderResponse)
   @Post()
   @HttpCode(200)
   async create(@Auth() p: Principal, @Body() dto: CreateFolderDto) {
     return toFolderDto(await this.sources.create(p, dto));
   }
 
+  @ApiOk([FolderResponse])
   @Get()
   async list(@Auth() p: Principal, @Query() q: ListFoldersQueryDto) {
     return (await this.sources.list(p, q.name, pageRequest(q, { order: 'asc' }))).map(toFolderDto);
   }
 
+  @ApiOkSchema({ type: 'integer' })
   @Get('count')
   count(@Auth() p: Principal) {
     return this.sources.count(p);
   }
 
+  @ApiOk(FolderResponse)
   @Get(':folder_id')
   async get(@Auth() p: Principal, @Param('folder_id', folderId()) id: string) {
     return toFolderDto(await this.sources.get(p, id));
   }
 
+  @ApiOk(FolderResponse)
   @Patch(':folder_id')
   async update(
     @Auth() p: Principal,
@@ -65,6 +73,7 @@ export class SourcesController {
     return toFolderDto(await this.sources.update(p, id, dto));
   }
 
+  @ApiOkSchema({ nullable: true, description: 'null' })
   @Delete(':folder_id')
   async delete(@Auth() p: Principal, @Param('folder_id', folderId()) id: string) {
     await this.sources.delete(p, id);
@@ -72,6 +81,7 @@ export class SourcesController {
   }
 
   /** Answers at once with the file `pending`; `GET .../files/:id` or `/v1/jobs` show its ingestion. */
+  @ApiOk(FileMetadataResponse)
   @Post(':folder_id/upload')
   @HttpCode(200)
   @ApiConsumes('multipart/form-data')
@@ -99,11 +109,13 @@ export class SourcesController {
     return toFileDto(result.file);
   }
 
+  @ApiOkSchema({ type: 'array', items: { type: 'string' } }, 'Ids of the agents with the folder')
   @Get(':folder_id/agents')
   agents(@Auth() p: Principal, @Param('folder_id', folderId()) id: string, @Query() q: PageQueryDto) {
     return this.sources.agentIds(p, id, pageRequest(q));
   }
 
+  @ApiOk([PassageResponse])
   @Get(':folder_id/passages')
   async passages(@Auth() p: Principal, @Param('folder_id', folderId()) id: string, @Query() q: PageQueryDto) {
     await this.sources.get(p, id);
@@ -112,6 +124,7 @@ export class SourcesController {
     );
   }
 
+  @ApiOk([FileMetadataResponse])
   @Get(':folder_id/files')
   async listFiles(
     @Auth() p: Principal,
@@ -128,6 +141,7 @@ export class SourcesController {
     return files.map((f) => toFileDto(f, contents ? (contents.get(f.id) ?? null) : undefined));
   }
 
+  @ApiOk(FileMetadataResponse)
   @Get(':folder_id/files/:file_id')
   async getFile(
     @Auth() p: Principal,
@@ -142,6 +156,7 @@ export class SourcesController {
     );
   }
 
+  @ApiOkSchema({ nullable: true, description: 'null' })
   @Delete(':folder_id/:file_id')
   async deleteFile(
     @Auth() p: Principal,
