@@ -57,7 +57,11 @@ export class JobsService {
     return this.jobs.list(p.organizationId, filter, page);
   }
 
-  /** A job that has ended cannot be cancelled: 409. */
+  /**
+   * A job that has ended cannot be cancelled: 409 `job_ended`, naming the status it ended in.
+   * (Letta answers `false` there, which its own Job response model refuses: the client gets a
+   * 500; a 409 with a detail says what happened.)
+   */
   async cancel(p: Principal, id: string): Promise<JobEntity> {
     const job = await this.get(p, id);
     const moved = await this.jobs.updateIfActive(p.organizationId, id, {
@@ -65,7 +69,14 @@ export class JobsService {
       stopReason: 'cancelled',
       completedAt: new Date(),
     });
-    if (!moved) throw new ConflictError(`Job '${id}' has already ended (${job.status})`, 'job_ended');
+    if (!moved) {
+      // Read again: it may have ended between the read above and the update.
+      const ended = (await this.jobs.findById(p.organizationId, id)) ?? job;
+      throw new ConflictError(
+        `Job '${id}' has already ended (${ended.status}); only a created, pending or running job can be cancelled`,
+        'job_ended',
+      );
+    }
     await this.runCancelHook(p.organizationId, job);
     return this.get(p, id);
   }

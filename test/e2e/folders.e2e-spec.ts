@@ -118,7 +118,13 @@ describe('folders and files (e2e)', () => {
     expect(job.body).toEqual(jobs.body[0]);
     expect((await api.get('/v1/jobs?active=true')).body).toEqual([]);
     // A finished job cannot be cancelled; it can be deleted.
-    expect((await api.patch(`/v1/jobs/${job.body.id}/cancel`)).status).toBe(409);
+    const refused = await api.patch(`/v1/jobs/${job.body.id}/cancel`);
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({
+      code: 'job_ended',
+      detail: `Job '${job.body.id}' has already ended (completed); only a created, pending or running job can be cancelled`,
+    });
+    expect((await api.get(`/v1/jobs/${job.body.id}`)).body).toEqual(job.body);
     expect((await api.delete(`/v1/jobs/${job.body.id}`)).status).toBe(200);
     expect((await api.get(`/v1/jobs/${job.body.id}`)).status).toBe(404);
 
@@ -197,6 +203,9 @@ describe('folders and files (e2e)', () => {
     const jobs = (await api.get(`/v1/jobs?source_id=${f.id}&order=asc`)).body;
     expect(jobs.map((j: { status: string }) => j.status)).toEqual(['failed', 'failed']);
     expect(jobs[0].metadata.error).toMatch(/not a readable PDF/);
+    const refused = await api.patch(`/v1/jobs/${jobs[0].id}/cancel`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.detail).toMatch(/has already ended \(failed\)/);
     const ok = await settled(api, f.id, (await upload(api, f.id, 'fine.txt', 'all good')).body.id);
     expect(ok.processing_status).toBe('completed');
   });

@@ -93,7 +93,7 @@ describe('file ingestion on the job queue (e2e)', () => {
 
   it('cancels a job that has not finished: the file ends in error and keeps no passages', async () => {
     const f = await folder();
-    const first = (await upload(api, f.id, 'long.txt', document(700, 'first marker'))).body;
+    const first = (await upload(api, f.id, 'long.txt', document(150, 'first marker'))).body;
     const second = (await upload(api, f.id, 'queued.txt', document(50, 'second marker'))).body;
     const jobs = (await api.get(`/v1/jobs?source_id=${f.id}&order=asc`)).body as Array<{ id: string }>;
     const cancelled = await api.patch(`/v1/jobs/${jobs[1].id}/cancel`);
@@ -103,10 +103,15 @@ describe('file ingestion on the job queue (e2e)', () => {
       status: 'cancelled',
       completed_at: expect.any(String),
     });
-    expect((await api.patch(`/v1/jobs/${jobs[1].id}/cancel`)).status).toBe(409);
+    const again = await api.patch(`/v1/jobs/${jobs[1].id}/cancel`);
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({
+      code: 'job_ended',
+      detail: expect.stringMatching(/ended \(cancelled\)/),
+    });
     const done = await settled(api, f.id, second.id);
     expect(done).toMatchObject({ processing_status: 'error', error_message: 'Ingestion was cancelled' });
-    expect((await settled(api, f.id, first.id, 120_000)).processing_status).toBe('completed');
+    expect((await settled(api, f.id, first.id, 50_000)).processing_status).toBe('completed');
     const passages = (await api.get(`/v1/folders/${f.id}/passages?limit=1000`)).body as Array<{
       file_id: string;
     }>;
