@@ -28,6 +28,7 @@ import { MessagesModule } from './messages/messages.module';
 import { StreamingModule } from './streaming/streaming.module';
 import { OpenAiModule } from './openai/openai.module';
 import { SchedulesModule } from './schedules/schedules.module';
+import { ConversationsModule } from './conversations/conversations.module';
 
 /** Modules both processes (api and worker) share. */
 export const DOMAIN_MODULES = [
@@ -48,6 +49,7 @@ export const DOMAIN_MODULES = [
   JobsModule,
   SourcesModule,
   SchedulesModule,
+  ConversationsModule,
 ];
 
 function loggerModule() {

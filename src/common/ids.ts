@@ -15,6 +15,8 @@ export type IdPrefix =
   | 'step'
   | 'job'
   | 'conversation'
+  /** Letta's conversation ids: `conv-<uuid4>`. */
+  | 'conv'
   | 'org'
   | 'user'
   | 'provider'

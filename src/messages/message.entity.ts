@@ -16,6 +16,7 @@ export class MessageEntity {
   @Column('jsonb', { nullable: true }) approvals: unknown[] | null;
   @Column('text', { name: 'approval_request_id', nullable: true }) approvalRequestId: string | null;
   @Column('text', { name: 'run_id', nullable: true }) runId: string | null;
+  @Column('text', { name: 'conversation_id', nullable: true }) conversationId: string | null;
   @Column('text', { name: 'step_id', nullable: true }) stepId: string | null;
   @Column('text', { nullable: true }) otid: string | null;
   @Column('text', { name: 'sender_id', nullable: true }) senderId: string | null;

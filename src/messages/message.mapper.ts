@@ -10,11 +10,17 @@ export function searchableText(m: AgentMessage): string {
   return parts.filter(Boolean).join('\n');
 }
 
-export function toEntity(organizationId: string, agentId: string, m: AgentMessage): Partial<MessageEntity> {
+export function toEntity(
+  organizationId: string,
+  agentId: string,
+  m: AgentMessage,
+  conversationId: string | null = null,
+): Partial<MessageEntity> {
   return {
     id: m.id,
     organizationId,
     agentId,
+    conversationId,
     role: m.role,
     content: m.content,
     toolCalls: m.toolCalls ?? null,

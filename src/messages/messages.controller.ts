@@ -26,7 +26,11 @@ export class AgentMessagesController {
         assistantMessageToolName: q.assistant_message_tool_name,
         assistantMessageToolKwarg: q.assistant_message_tool_kwarg,
       },
-      { types: q.include_return_message_types, includeErr: q.include_err },
+      {
+        types: q.include_return_message_types,
+        includeErr: q.include_err,
+        conversationId: q.conversation_id,
+      },
     );
   }
 

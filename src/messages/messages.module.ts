@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AgentsModule } from '../agents/agents.module';
+import { ConversationEntity } from './conversation.entity';
+import { ConversationsRepository } from './conversations.repository';
 import { InitialMessagesExtension } from './initial-messages.extension';
 import { MessageEntity } from './message.entity';
 import { AgentMessagesController, MessagesController } from './messages.controller';
@@ -14,9 +16,15 @@ import { StepEntity } from './step.entity';
  * agent loop calls. Knows nothing of runs (RunsModule uses it, never the other way round).
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([MessageEntity, StepEntity]), AgentsModule],
+  imports: [TypeOrmModule.forFeature([MessageEntity, StepEntity, ConversationEntity]), AgentsModule],
   controllers: [AgentMessagesController, MessagesController],
-  providers: [MessagesRepository, MessagesService, InitialMessagesExtension, PendingApprovalExtension],
-  exports: [MessagesRepository, MessagesService],
+  providers: [
+    MessagesRepository,
+    ConversationsRepository,
+    MessagesService,
+    InitialMessagesExtension,
+    PendingApprovalExtension,
+  ],
+  exports: [MessagesRepository, ConversationsRepository, MessagesService],
 })
 export class MessagesModule {}

@@ -6,6 +6,7 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import { AgentEntity } from '../agents/agent.entity';
 import { NotFoundError } from '../common/errors';
 import { TenantRepository } from '../common/tenant.repository';
+import { ConversationEntity } from './conversation.entity';
 import { StepEntity } from './step.entity';
 import { MessageEntity } from './message.entity';
 import { toAgentMessage, toEntity } from './message.mapper';
@@ -19,6 +20,11 @@ export interface MessagePage {
 
 export interface MessageFilter {
   agentId?: string;
+  /**
+   * One thread's history: a conversation's messages (with those a fork inherited), or with
+   * `null` the agent's own default thread (messages of no conversation).
+   */
+  conversation?: { id: string; inherited: string[] } | null;
   runId?: string;
   stepId?: string;
   includeErr?: boolean;
@@ -29,6 +35,8 @@ export interface StepExtras {
   modelHandle?: string | null;
   modelEndpoint?: string | null;
   contextWindow?: number | null;
+  /** The conversation the step ran in: its messages carry the id, its in-context list moves. */
+  conversationId?: string | null;
 }
 
 @Injectable()
@@ -52,6 +60,12 @@ export class MessagesRepository extends TenantRepository<MessageEntity> {
   async list(organizationId: string, f: MessageFilter, page: MessagePage): Promise<AgentMessage[]> {
     const qb = this.scoped(organizationId, 'm');
     if (f.agentId) qb.andWhere('m.agent_id = :agentId', { agentId: f.agentId });
+    if (f.conversation === null) qb.andWhere('m.conversation_id IS NULL');
+    else if (f.conversation)
+      qb.andWhere('(m.conversation_id = :convId OR m.id = ANY(:inherited))', {
+        convId: f.conversation.id,
+        inherited: f.conversation.inherited,
+      });
     if (f.runId) qb.andWhere('m.run_id = :runId', { runId: f.runId });
     if (f.stepId) qb.andWhere('m.step_id = :stepId', { stepId: f.stepId });
     if (f.includeErr === false) qb.andWhere('(m.is_err IS NULL OR m.is_err = false)');
@@ -99,7 +113,7 @@ export class MessagesRepository extends TenantRepository<MessageEntity> {
           .getRepository(MessageEntity)
           .insert(
             input.messages.map((msg) =>
-              toEntity(organizationId, input.agentId, msg),
+              toEntity(organizationId, input.agentId, msg, extras.conversationId ?? null),
             ) as QueryDeepPartialEntity<MessageEntity>[],
           );
       }
@@ -127,14 +141,19 @@ export class MessagesRepository extends TenantRepository<MessageEntity> {
         llmRequestNs: input.timing ? String(input.timing.llmRequestNs) : null,
         toolExecutionNs: input.timing ? String(input.timing.toolExecutionNs) : null,
       });
-      await m
-        .getRepository(AgentEntity)
-        .update({ organizationId, id: input.agentId }, { messageIds: input.inContextMessageIds });
+      await setContext(m, organizationId, input.agentId, extras.conversationId, input.inContextMessageIds);
     });
   }
 
-  /** A summarization outside a step: the summary message and the shortened in-context list. */
-  async persistCompaction(organizationId: string, input: PersistCompactionInput): Promise<void> {
+  /**
+   * A summarization outside a step: the summary message and the shortened in-context list (of
+   * the agent, or of the conversation named).
+   */
+  async persistCompaction(
+    organizationId: string,
+    input: PersistCompactionInput,
+    conversationId?: string | null,
+  ): Promise<void> {
     await this.ds.transaction(async (m) => {
       await m
         .getRepository(MessageEntity)
@@ -143,11 +162,10 @@ export class MessagesRepository extends TenantRepository<MessageEntity> {
             organizationId,
             input.agentId,
             input.summaryMessage,
+            conversationId ?? null,
           ) as QueryDeepPartialEntity<MessageEntity>,
         );
-      await m
-        .getRepository(AgentEntity)
-        .update({ organizationId, id: input.agentId }, { messageIds: input.inContextMessageIds });
+      await setContext(m, organizationId, input.agentId, conversationId, input.inContextMessageIds);
     });
   }
 
@@ -198,4 +216,19 @@ export class MessagesRepository extends TenantRepository<MessageEntity> {
       textContent: e.textContent,
     } as QueryDeepPartialEntity<MessageEntity>);
   }
+}
+
+/** Moves a thread's in-context list: the conversation's when one is named, else the agent's. */
+async function setContext(
+  m: EntityManager,
+  organizationId: string,
+  agentId: string,
+  conversationId: string | null | undefined,
+  ids: string[],
+): Promise<void> {
+  if (conversationId)
+    await m
+      .getRepository(ConversationEntity)
+      .update({ organizationId, id: conversationId, agentId }, { inContextMessageIds: ids });
+  else await m.getRepository(AgentEntity).update({ organizationId, id: agentId }, { messageIds: ids });
 }

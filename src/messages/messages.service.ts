@@ -12,7 +12,9 @@ import { AgentsService } from '../agents/agents.service';
 import { Principal } from '../common/auth/principal';
 import { NotFoundError } from '../common/errors';
 import { ModelsService } from '../models/models.service';
-import { MessagePage, MessagesRepository } from './messages.repository';
+import { ConversationEntity } from './conversation.entity';
+import { ConversationsRepository } from './conversations.repository';
+import { MessageFilter, MessagePage, MessagesRepository } from './messages.repository';
 import { modelHandle, typeFilter, wireOptions } from './wire';
 
 export { typeFilter };
@@ -24,6 +26,7 @@ export class MessagesService {
     private readonly agents: AgentsService,
     private readonly messages: MessagesRepository,
     private readonly models: ModelsService,
+    private readonly conversations: ConversationsRepository,
   ) {}
 
   async list(
@@ -31,11 +34,35 @@ export class MessagesService {
     agentId: string,
     page: MessagePage,
     wire: Partial<LettaMessageOptions>,
-    opts: { types?: string[]; includeErr?: boolean },
+    opts: { types?: string[]; includeErr?: boolean; conversationId?: string },
   ) {
     const agent = await this.agents.get(p, agentId);
-    const msgs = await this.messages.list(p.organizationId, { agentId, includeErr: opts.includeErr }, page);
+    const msgs = await this.messages.list(
+      p.organizationId,
+      {
+        agentId,
+        includeErr: opts.includeErr,
+        conversation: await this.thread(p, agentId, opts.conversationId),
+      },
+      page,
+    );
     return this.render(msgs, agent.agentType, wire, opts.types);
+  }
+
+  /**
+   * The history filter of one of the agent's threads: `default` is the agent's own (messages of
+   * no conversation), a conversation id that conversation's (404 unless it is the agent's).
+   */
+  private async thread(
+    p: Principal,
+    agentId: string,
+    conversationId?: string,
+  ): Promise<MessageFilter['conversation']> {
+    if (conversationId === undefined) return undefined;
+    if (conversationId === 'default') return null;
+    const c = await this.conversations.findById(p.organizationId, conversationId);
+    if (!c || c.agentId !== agentId) throw new NotFoundError('Conversation', conversationId);
+    return { id: c.id, inherited: c.inheritedMessageIds };
   }
 
   render(
@@ -67,11 +94,17 @@ export class MessagesService {
     return this.agents.getState(p, agentId);
   }
 
-  /** POST /summarize: compacts the in-context messages now, with the agent's model. */
-  async summarize(p: Principal, agentId: string) {
+  /**
+   * POST /summarize: compacts the in-context messages now, with the agent's model; with a
+   * conversation, that conversation's (with its model, when it has its own).
+   */
+  async summarize(p: Principal, agentId: string, conversation?: ConversationEntity) {
     const agent = await this.agents.get(p, agentId);
-    const resolved = this.models.resolve(modelHandle(agent));
-    const inContext = await this.messages.findInOrder(p.organizationId, agent.messageIds);
+    const resolved = this.models.resolve(conversation?.model ?? modelHandle(agent));
+    const inContext = await this.messages.findInOrder(
+      p.organizationId,
+      conversation ? conversation.inContextMessageIds : agent.messageIds,
+    );
     const result = await summarizeAgentContext({
       agentId,
       inContext,
@@ -79,13 +112,14 @@ export class MessagesService {
       tools: [] as ReturnType<typeof toDefinition>[],
       llm: resolved.client,
       model: resolved.model,
-      contextWindow: Number(agent.llmConfig.context_window ?? 32_000),
+      contextWindow: conversation?.contextWindowLimit ?? Number(agent.llmConfig.context_window ?? 32_000),
       ids: uuidIds,
       clock: systemClock,
       timezone: agent.timezone,
       store: {
         persistStep: async () => undefined,
-        persistCompaction: (input) => this.messages.persistCompaction(p.organizationId, input),
+        persistCompaction: (input) =>
+          this.messages.persistCompaction(p.organizationId, input, conversation?.id),
       },
     });
     // Letta's CompactionResponse; with nothing to cut the context stays as it was.

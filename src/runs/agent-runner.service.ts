@@ -23,11 +23,13 @@ import { AgentEntity } from '../agents/agent.entity';
 import { AgentsService } from '../agents/agents.service';
 import { ArchivalMemoryService, RecallSearchService } from '../archival';
 import { Principal } from '../common/auth/principal';
-import { ConflictError, DomainError } from '../common/errors';
+import { ConflictError, DomainError, NotFoundError } from '../common/errors';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { newId } from '../common/ids';
 import { BlocksService } from '../memory/blocks.service';
+import { ConversationEntity } from '../messages/conversation.entity';
+import { ConversationsRepository } from '../messages/conversations.repository';
 import { MessagesRepository } from '../messages/messages.repository';
 import { ModelsService } from '../models/models.service';
 import { RunEventBus } from '../streaming/run-event-bus';
@@ -63,6 +65,7 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly agents: AgentsService,
     private readonly blocks: BlocksService,
     private readonly messages: MessagesRepository,
+    private readonly conversations: ConversationsRepository,
     private readonly runs: RunsRepository,
     private readonly tools: ToolsRepository,
     private readonly executors: ToolExecutors,
@@ -101,11 +104,13 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
   /** Creates the run row after checking the agent exists and its provider is configured. */
   async createRun(p: Principal, agentId: string, req: RunRequest, background: boolean): Promise<RunEntity> {
     const agent = await this.agents.get(p, agentId);
-    this.models.resolve(modelHandle(agent));
+    const conversation = req.conversationId ? await this.conversation(p, agentId, req.conversationId) : null;
+    this.models.resolve(conversation?.model ?? modelHandle(agent));
     const run = await this.runs.insert({
       id: req.runId ?? newId('run'),
       organizationId: p.organizationId,
       agentId,
+      conversationId: conversation?.id ?? null,
       status: 'created',
       background,
       request: background ? (req as unknown as Record<string, unknown>) : null,
@@ -124,14 +129,17 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
     return run;
   }
 
-  /** Runs the agent to a stop, waiting behind earlier runs on the same agent. */
+  /**
+   * Runs the agent to a stop, waiting behind earlier runs on the same thread: the agent's own
+   * context, or one conversation's (conversations of one agent run side by side, as in Letta).
+   */
   async execute(p: Principal, run: RunEntity, req: RunRequest): Promise<RunOutcome> {
     const controller = new AbortController();
     this.active.set(run.id, controller);
     this.events.open(run.id);
     try {
       return await this.locks.withLock(
-        run.agentId,
+        run.conversationId ?? run.agentId,
         () => this.executeLocked(p, run, req, controller),
         run.id,
       );
@@ -166,9 +174,15 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
     controller: AbortController,
   ): Promise<RunOutcome> {
     const started = process.hrtime.bigint();
-    const current = await this.runs.status(p.organizationId, run.id);
-    if (current !== 'created') {
-      // Cancelled while it waited for the lock.
+    // Claimed only while still `created`: a cancel that lands between reading the status and
+    // starting (while the run waited for its lock, or in the queue) must win.
+    const claimed = await this.runs.start(
+      p.organizationId,
+      run.id,
+      new Date(Date.now() + this.config.runs.leaseMs),
+    );
+    if (!claimed) {
+      const current = await this.runs.status(p.organizationId, run.id);
       const result = emptyResult(current === 'cancelled' ? 'cancelled' : 'error');
       return {
         run: (await this.runs.findById(p.organizationId, run.id))!,
@@ -176,21 +190,26 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
         wire: wireOptions('', req),
       };
     }
-    await this.runs.update(p.organizationId, run.id, {
-      status: 'running',
-      leaseExpiresAt: new Date(Date.now() + this.config.runs.leaseMs),
-    });
     const agent = await this.agents.get(p, run.agentId);
     const wire = wireOptions(agent.agentType, req);
     let ttftNs: bigint | null = null;
     let result: RunAgentResult;
     try {
-      const resolved = this.models.resolve(modelHandle(agent));
+      const conversation = run.conversationId
+        ? await this.conversation(p, agent.id, run.conversationId)
+        : null;
+      const handle = conversation?.model ?? modelHandle(agent);
+      const resolved = this.models.resolve(handle);
       const toolRows = (await this.tools.forAgents(p.organizationId, [agent.id])).get(agent.id) ?? [];
-      const inContext = await this.inContextMessages(p, agent);
+      const inContext = conversation
+        ? await this.messages.findInOrder(p.organizationId, conversation.inContextMessageIds)
+        : await this.inContextMessages(p, agent);
+      const config = agentConfig(agent, resolved, toolRows);
+      if (conversation?.contextWindowLimit) config.contextWindow = conversation.contextWindowLimit;
+      const conversationId = conversation?.id ?? null;
       result = await runAgent(
         {
-          agent: agentConfig(agent, resolved, toolRows),
+          agent: config,
           inContextMessages: inContext,
           input: req.input,
           runId: run.id,
@@ -204,14 +223,16 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
           store: {
             persistStep: async (input) => {
               const stored = await this.messages.persistStep(p.organizationId, input, {
-                modelHandle: modelHandle(agent),
+                modelHandle: handle,
                 modelEndpoint: (agent.llmConfig.model_endpoint as string | undefined) ?? null,
-                contextWindow: agent.llmConfig.context_window as number,
+                contextWindow: config.contextWindow,
+                conversationId,
               });
               if (input.timing) this.metrics.stepFinished(input.timing.stepNs / 1e9);
               return stored;
             },
-            persistCompaction: (input) => this.messages.persistCompaction(p.organizationId, input),
+            persistCompaction: (input) =>
+              this.messages.persistCompaction(p.organizationId, input, conversationId),
           },
           events: {
             emit: (chunk) => {
@@ -312,6 +333,13 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
       durationMs: Number(durationNs / 1_000_000n),
       stopReason,
     });
+  }
+
+  /** The agent's conversation (a 404 for another agent's, another tenant's, or a deleted one). */
+  private async conversation(p: Principal, agentId: string, id: string): Promise<ConversationEntity> {
+    const c = await this.conversations.findById(p.organizationId, id);
+    if (!c || c.agentId !== agentId) throw new NotFoundError('Conversation', id);
+    return c;
   }
 
   private async inContextMessages(p: Principal, agent: AgentEntity): Promise<AgentMessage[]> {

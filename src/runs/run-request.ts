@@ -10,6 +10,8 @@ export interface RunRequest {
   includeReturnMessageTypes?: string[] | null;
   streamTokens?: boolean;
   background?: boolean;
+  /** The conversation to run in (its context instead of the agent's); checked by the caller. */
+  conversationId?: string;
   /** The run's id, when the caller derives it (a scheduled firing, so a retry finds its run). */
   runId?: string;
 }

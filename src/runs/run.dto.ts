@@ -13,7 +13,7 @@ export function toRunDto(r: RunEntity) {
     callback_sent_at: null,
     callback_status_code: null,
     callback_error: null,
-    conversation_id: null,
+    conversation_id: r.conversationId ?? null,
     base_template_id: null,
     created_at: r.createdAt.toISOString(),
     completed_at: r.completedAt?.toISOString() ?? null,

@@ -7,6 +7,8 @@ export class RunEntity {
   @PrimaryColumn('text') id: string;
   @Column('text', { name: 'organization_id' }) organizationId: string;
   @Column('text', { name: 'agent_id' }) agentId: string;
+  /** The conversation whose context the run works in; null for the agent's own (default) one. */
+  @Column('text', { name: 'conversation_id', nullable: true }) conversationId: string | null;
   @Column('text') status: RunStatus;
   @Column('text', { name: 'stop_reason', nullable: true }) stopReason: string | null;
   @Column('boolean', { default: false }) background: boolean;

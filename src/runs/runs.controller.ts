@@ -36,6 +36,7 @@ export class RunsController {
         background: q.background,
         active: q.active,
         stopReason: q.stop_reason,
+        conversationId: q.conversation_id,
       },
       pageRequest({ ...q, order }),
     );

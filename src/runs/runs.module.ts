@@ -32,6 +32,6 @@ import { SendService } from './send.service';
   ],
   controllers: [SendController, RunsController, StepsController],
   providers: [RunsRepository, RunsService, SendService, RunQueue, AgentLocks, AgentRunner, LeaseSweeper],
-  exports: [AgentRunner, RunsRepository, SendService],
+  exports: [AgentRunner, RunsRepository, RunsService, SendService],
 })
 export class RunsModule {}

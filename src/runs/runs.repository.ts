@@ -12,6 +12,8 @@ export interface RunFilter {
   background?: boolean;
   active?: boolean;
   stopReason?: string;
+  /** A conversation's runs; `null`: runs in the agent's own context (of no conversation). */
+  conversationId?: string | null;
 }
 
 export interface StepFilter {
@@ -62,6 +64,15 @@ export class RunsRepository extends TenantRepository<RunEntity> {
         active: ACTIVE_STATUSES,
       })
       .execute();
+    return (r.affected ?? 0) > 0;
+  }
+
+  /** `created` → `running` with a lease; false when the run had moved on (cancelled) already. */
+  async start(organizationId: string, id: string, leaseExpiresAt: Date): Promise<boolean> {
+    const r = await this.repo.update(
+      { organizationId, id, status: 'created' },
+      { status: 'running', leaseExpiresAt },
+    );
     return (r.affected ?? 0) > 0;
   }
 
@@ -121,6 +132,8 @@ export class RunsRepository extends TenantRepository<RunEntity> {
     if (f.active) qb.andWhere('r.status = ANY(:act)', { act: ACTIVE_STATUSES });
     if (f.background !== undefined) qb.andWhere('r.background = :bg', { bg: f.background });
     if (f.stopReason) qb.andWhere('r.stop_reason = :sr', { sr: f.stopReason });
+    if (f.conversationId === null) qb.andWhere('r.conversation_id IS NULL');
+    else if (f.conversationId) qb.andWhere('r.conversation_id = :convId', { convId: f.conversationId });
     return paginate(qb, 'r', page, 'Run');
   }
 

@@ -11,5 +11,6 @@ import { SystemPromptService } from './system-prompt.service';
   imports: [AgentsModule, MemoryModule, ToolsModule, ArchivalModule],
   controllers: [SystemPromptController],
   providers: [SystemPromptService],
+  exports: [SystemPromptService],
 })
 export class SystemPromptModule {}

@@ -49,7 +49,8 @@ type Kind =
   | 'folder'
   | 'file'
   | 'job'
-  | 'schedule';
+  | 'schedule'
+  | 'conversation';
 
 type Fixtures = Record<Kind, string>;
 
@@ -71,6 +72,7 @@ const PARAM_KINDS: Record<string, Kind> = {
   file_id: 'file',
   job_id: 'job',
   scheduled_message_id: 'schedule',
+  conversation_id: 'conversation',
 };
 
 /** Path parameters that are names, the same in both organizations' fixtures. */
@@ -235,12 +237,21 @@ const ROUTES: Record<string, RouteFixture> = {
   'POST /v1/agents/:agent_id/messages': { variants: [{ body: { input: 'hi' } }] },
   'POST /v1/agents/:agent_id/messages/stream': { variants: [{ body: { input: 'hi' } }] },
   'POST /v1/agents/:agent_id/messages/async': { variants: [{ body: { input: 'hi' } }] },
-  'GET /v1/agents/:agent_id/messages': { variants: [{}, { query: { after: '$message' } }] },
+  'GET /v1/agents/:agent_id/messages': {
+    variants: [{}, { query: { after: '$message' } }, { query: { conversation_id: '$conversation' } }],
+  },
   'POST /v1/agents/:agent_id/messages/cancel': { variants: [{ body: {} }, { body: { run_ids: ['$run'] } }] },
   'PATCH /v1/agents/:agent_id/reset-messages': { variants: [{ body: {} }] },
   'POST /v1/agents/:agent_id/summarize': {},
   'GET /v1/messages/:message_id': {},
-  'GET /v1/runs': { variants: [own, { query: { agent_id: '$agent' } }, { query: { after: '$run' } }] },
+  'GET /v1/runs': {
+    variants: [
+      own,
+      { query: { agent_id: '$agent' } },
+      { query: { after: '$run' } },
+      { query: { conversation_id: '$conversation' } },
+    ],
+  },
   'GET /v1/runs/:run_id': {},
   'GET /v1/runs/:run_id/messages': {},
   'GET /v1/runs/:run_id/usage': {},
@@ -306,6 +317,24 @@ const ROUTES: Record<string, RouteFixture> = {
   'GET /v1/agents/:agent_id/schedule': { variants: [{}, { query: { after: '$schedule' } }] },
   'GET /v1/agents/:agent_id/schedule/:scheduled_message_id': {},
   'DELETE /v1/agents/:agent_id/schedule/:scheduled_message_id': {},
+  'POST /v1/conversations': { variants: [{ query: { agent_id: '$agent' }, body: { summary: 'x' } }] },
+  'GET /v1/conversations': {
+    variants: [own, { query: { agent_id: '$agent' } }, { query: { after: '$conversation' } }],
+  },
+  'GET /v1/conversations/:conversation_id': {},
+  'PATCH /v1/conversations/:conversation_id': { variants: [{ body: { summary: 'hijacked' } }] },
+  'DELETE /v1/conversations/:conversation_id': {},
+  'POST /v1/conversations/:conversation_id/cancel': { variants: [{}, { query: { agent_id: '$agent' } }] },
+  'POST /v1/conversations/:conversation_id/fork': { variants: [{}, { query: { message_id: '$message' } }] },
+  'POST /v1/conversations/:conversation_id/recompile': { variants: [{ body: {} }] },
+  'POST /v1/conversations/:conversation_id/compact': { variants: [{ body: {} }] },
+  'GET /v1/conversations/:conversation_id/messages': { variants: [{}, { query: { after: '$message' } }] },
+  'POST /v1/conversations/:conversation_id/messages': {
+    variants: [{ body: { input: 'hi' } }, { body: { input: 'hi', streaming: false } }],
+  },
+  'POST /v1/conversations/:conversation_id/stream': {
+    variants: [{ body: {} }, { body: { run_id: '$run' } }],
+  },
   'POST /v1/admin/api-keys': {
     variants: [
       { body: { name: 'x', organization_id: '$org', role: 'member' } },
@@ -527,6 +556,9 @@ describe('id swap: organization B calls every route with organization A’s ids 
         schedule: { type: 'recurring', cron_expression: '0 0 1 1 *' },
       }),
     );
+    const conversation = await ok(
+      api.post(`/v1/conversations?agent_id=${agent.id}`, { summary: `${name} secret thread` }),
+    );
     const key = await ok(
       api.post('/v1/admin/api-keys', { name: 'swap', organization_id: tenant.orgId, role: 'member' }),
     );
@@ -556,6 +588,7 @@ describe('id swap: organization B calls every route with organization A’s ids 
       file: file.id,
       job: jobs[0]?.id,
       schedule: schedule.id,
+      conversation: conversation.id,
     };
     for (const [kind, id] of Object.entries(f)) if (!id) throw new Error(`seeding ${name}: no ${kind}`);
     return Object.assign(tenant, {

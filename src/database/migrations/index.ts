@@ -10,6 +10,7 @@ import { Identities1795576000000 } from './1795576000000-Identities';
 import { StepMetricsAndApprovalLinks1795577000000 } from './1795577000000-StepMetricsAndApprovalLinks';
 import { FoldersAndFiles1795578000000 } from './1795578000000-FoldersAndFiles';
 import { ScheduledMessages1795579500000 } from './1795579500000-ScheduledMessages';
+import { Conversations1796200000000 } from './1796200000000-Conversations';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list works from
@@ -28,4 +29,5 @@ export const MIGRATIONS = [
   StepMetricsAndApprovalLinks1795577000000,
   FoldersAndFiles1795578000000,
   ScheduledMessages1795579500000,
+  Conversations1796200000000,
 ];

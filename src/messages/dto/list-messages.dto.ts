@@ -1,9 +1,13 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { Equals, IsArray, IsBoolean, IsIn, IsOptional, IsString } from 'class-validator';
+import { Equals, IsArray, IsBoolean, IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination';
 import { toArray, toBool } from '../../common/query-transforms';
 import { MESSAGE_TYPES } from './message-types';
+
+/** `default` (the agent's own thread) or a conversation id. */
+export const CONVERSATION_OR_DEFAULT =
+  /^(default|conv-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 
 export class ListMessagesQueryDto extends PageQueryDto {
   @ApiPropertyOptional() @IsOptional() @Transform(toBool) @IsBoolean() use_assistant_message?: boolean;
@@ -16,7 +20,10 @@ export class ListMessagesQueryDto extends PageQueryDto {
   include_return_message_types?: string[];
   @ApiPropertyOptional() @IsOptional() @Transform(toBool) @IsBoolean() include_err?: boolean;
   @ApiPropertyOptional() @IsOptional() @IsString() group_id?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() conversation_id?: string;
+  @ApiPropertyOptional({ description: "A conversation's id, or 'default' for the agent's own thread" })
+  @IsOptional()
+  @Matches(CONVERSATION_OR_DEFAULT, { message: "conversation_id must be 'default' or a conv-<uuid4> id" })
+  conversation_id?: string;
 }
 
 export class CancelDto {
