@@ -26,6 +26,7 @@ import { JobsModule } from './jobs/jobs.module';
 import { SourcesModule } from './sources/sources.module';
 import { MessagesModule } from './messages/messages.module';
 import { StreamingModule } from './streaming/streaming.module';
+import { WsGatewayModule } from './streaming/ws/ws-gateway.module';
 import { OpenAiModule } from './openai/openai.module';
 import { SchedulesModule } from './schedules/schedules.module';
 import { ConversationsModule } from './conversations/conversations.module';
@@ -93,6 +94,7 @@ export class AppModule {
         QueueModule.forRole('api'),
         ...DOMAIN_MODULES,
         AuthModule,
+        WsGatewayModule,
       ],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },

@@ -11,6 +11,11 @@ export interface ShutdownLogger {
 /** Part of the grace period kept for closing modules (queues, database) after the HTTP drain. */
 const MAX_CLOSE_RESERVE_MS = 5_000;
 
+/** The part of the grace period in-flight requests and streams get before they are cut. */
+export function drainTime(graceMs: number): number {
+  return graceMs - Math.min(MAX_CLOSE_RESERVE_MS, Math.floor(graceMs / 5));
+}
+
 function within<T>(ms: number, work: Promise<T>): Promise<{ done: true; value: T } | { done: false }> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
@@ -32,7 +37,7 @@ export async function closeGracefully(
   logger: ShutdownLogger,
 ): Promise<boolean> {
   const started = Date.now();
-  const drainMs = graceMs - Math.min(MAX_CLOSE_RESERVE_MS, Math.floor(graceMs / 5));
+  const drainMs = drainTime(graceMs);
   const server = app.getHttpServer() as Server;
   const closed = app.getHttpAdapter().getInstance().close();
   const sweep = setInterval(() => server.closeIdleConnections(), 100);

@@ -123,6 +123,13 @@ const envSchema = z.object({
   ENGRAM_JWT_AUDIENCE: z.string().min(1).optional(),
   ENGRAM_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000_000).optional(),
   ENGRAM_WS_MAX_CONNECTIONS_PER_KEY: z.coerce.number().int().min(1).max(100_000).default(10),
+  ENGRAM_WS_HEARTBEAT_MS: z.coerce.number().int().min(50).max(600_000).default(30_000),
+  ENGRAM_WS_MAX_BUFFERED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1_024)
+    .max(1024 * 1024 * 1024)
+    .default(1024 * 1024),
   ENGRAM_CORS_ORIGINS: z
     .string()
     .transform((v) =>
@@ -192,6 +199,13 @@ export interface AppConfig {
   auth: AuthConfig;
   /** Origins browsers may call from (`ENGRAM_CORS_ORIGINS`); '*' reflects any origin. */
   corsOrigins: string[] | '*';
+  /** The `/ws` gateway (the connection cap per credential is `auth.wsMaxConnectionsPerKey`). */
+  ws: {
+    /** A ping this often; a peer that has not answered the previous one is dropped. */
+    heartbeatMs: number;
+    /** Bytes a socket may have waiting to be sent before its client is dropped as too slow. */
+    maxBufferedBytes: number;
+  };
   /** The raw, validated environment for libraries that take an env object (LLM providers...). */
   rawEnv: Record<string, string | undefined>;
 }
@@ -279,6 +293,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tracing: { endpoint: tracesEndpoint(e), serviceName: e.OTEL_SERVICE_NAME },
     auth,
     corsOrigins: !e.ENGRAM_CORS_ORIGINS || e.ENGRAM_CORS_ORIGINS.includes('*') ? '*' : e.ENGRAM_CORS_ORIGINS,
+    ws: { heartbeatMs: e.ENGRAM_WS_HEARTBEAT_MS, maxBufferedBytes: e.ENGRAM_WS_MAX_BUFFERED_BYTES },
     rawEnv: env,
   };
 }

@@ -100,12 +100,20 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly wsDropped = new Counter({
+    name: 'engram_ws_dropped_connections_total',
+    help: 'WebSocket connections the server cut, by reason (slow_consumer, heartbeat)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   private readonly queues = new Map<string, () => Promise<QueueCounts>>();
   private pool?: PoolStats;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     for (const transport of ['sse', 'websocket'] as const) this.activeStreams.set({ transport }, 0);
+    for (const reason of ['slow_consumer', 'heartbeat'] as const) this.wsDropped.inc({ reason }, 0);
 
     const queues = this.queues;
     new Gauge({
@@ -208,6 +216,11 @@ export class MetricsService {
    * A streaming connection opened; call the returned function when it closes (extra calls are
    * ignored, so it can be wired to several close paths).
    */
+  /** The `/ws` gateway cut a connection: its client read too slowly, or missed a heartbeat. */
+  wsConnectionDropped(reason: 'slow_consumer' | 'heartbeat'): void {
+    this.wsDropped.inc({ reason });
+  }
+
   streamOpened(transport: StreamTransport): () => void {
     this.activeStreams.inc({ transport });
     let open = true;

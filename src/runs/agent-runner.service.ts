@@ -137,6 +137,7 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
     const controller = new AbortController();
     this.active.set(run.id, controller);
     this.events.open(run.id);
+    this.events.announce(run.agentId, run.id);
     try {
       return await this.locks.withLock(
         run.conversationId ?? run.agentId,

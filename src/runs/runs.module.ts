@@ -15,6 +15,7 @@ import { RunsRepository } from './runs.repository';
 import { RunsService } from './runs.service';
 import { SendController } from './send.controller';
 import { SendService } from './send.service';
+import { WsRunSource } from './ws-run-source';
 
 /**
  * Runs: sending messages, executing the agent loop (here or as `runs` queue jobs), cancel,
@@ -31,7 +32,16 @@ import { SendService } from './send.service';
     MessagesModule,
   ],
   controllers: [SendController, RunsController, StepsController],
-  providers: [RunsRepository, RunsService, SendService, RunQueue, AgentLocks, AgentRunner, LeaseSweeper],
+  providers: [
+    RunsRepository,
+    RunsService,
+    SendService,
+    RunQueue,
+    AgentLocks,
+    AgentRunner,
+    LeaseSweeper,
+    WsRunSource,
+  ],
   exports: [AgentRunner, RunsRepository, RunsService, SendService],
 })
 export class RunsModule {}

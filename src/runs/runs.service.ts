@@ -87,11 +87,16 @@ export class RunsService {
    * its retention, or an in-process log lost in a restart), the stream is rebuilt from the
    * run's stored messages and final state.
    */
-  async stream(p: Principal, runId: string, startingAfter: number): Promise<AsyncIterable<StreamChunk>> {
+  async stream(
+    p: Principal,
+    runId: string,
+    startingAfter: number,
+    signal?: AbortSignal,
+  ): Promise<AsyncIterable<StreamChunk>> {
     const run = await this.get(p, runId);
     const keep = typeFilter((run.requestConfig?.include_return_message_types as string[] | null) ?? null);
     if (ACTIVE_STATUSES.includes(run.status) || (await this.events.hasLog(runId)))
-      return withSeq(this.events.follow(runId, startingAfter), keep);
+      return withSeq(this.events.follow(runId, startingAfter, signal), keep);
     const messages = await this.messagesOf(p, runId, { limit: 10_000, order: 'asc' });
     const chunks: Record<string, unknown>[] = [...(messages as unknown as Record<string, unknown>[])];
     if (run.stopReason) chunks.push({ message_type: 'stop_reason', stop_reason: run.stopReason });

@@ -8,6 +8,7 @@ import { RunEvent, RunEventBus } from './run-event-bus';
 export class LocalRunEventBus extends RunEventBus implements OnModuleDestroy {
   private readonly log: LocalRunLog;
   private readonly cancelHandlers: ((runId: string) => void)[] = [];
+  private readonly watchers = new AgentWatchers();
 
   constructor(keepMs: number) {
     super();
@@ -50,8 +51,46 @@ export class LocalRunEventBus extends RunEventBus implements OnModuleDestroy {
     this.cancelHandlers.push(handler);
   }
 
+  announce(agentId: string, runId: string): void {
+    this.watchers.notify(agentId, runId);
+  }
+
+  watchAgent(agentId: string, onRun: (runId: string) => void): Promise<() => void> {
+    return Promise.resolve(this.watchers.add(agentId, onRun).unsubscribe);
+  }
+
   onModuleDestroy(): void {
     this.log.destroy();
+  }
+}
+
+/** Who watches which agent's runs in this process. */
+export class AgentWatchers {
+  private readonly byAgent = new Map<string, Set<(runId: string) => void>>();
+
+  /** Adds a watcher; `first` says whether it is the agent's first here (time to subscribe). */
+  add(agentId: string, onRun: (runId: string) => void): { first: boolean; unsubscribe: () => void } {
+    let set = this.byAgent.get(agentId);
+    const first = !set;
+    if (!set) this.byAgent.set(agentId, (set = new Set()));
+    set.add(onRun);
+    return {
+      first,
+      unsubscribe: () => {
+        set.delete(onRun);
+        if (set.size === 0 && this.byAgent.get(agentId) === set) {
+          this.byAgent.delete(agentId);
+          this.onLast?.(agentId);
+        }
+      },
+    };
+  }
+
+  /** Runs when an agent's last watcher here leaves (time to unsubscribe). */
+  onLast?: (agentId: string) => void;
+
+  notify(agentId: string, runId: string): void {
+    for (const w of this.byAgent.get(agentId) ?? []) w(runId);
   }
 }
 

@@ -2,7 +2,7 @@ import { Logger, OnModuleDestroy } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { createRedis } from '../common/redis';
 import { Feed } from './feed';
-import { followLocal } from './local-run-event-bus';
+import { AgentWatchers, followLocal } from './local-run-event-bus';
 import { LocalRunLog } from './local-run-log';
 import { RunEvent, RunEventBus } from './run-event-bus';
 
@@ -28,6 +28,9 @@ export class RedisRunEventBus extends RunEventBus implements OnModuleDestroy {
   private flushScheduled = false;
   private readonly cancelHandlers: ((runId: string) => void)[] = [];
   private readonly controlChannel: string;
+  private readonly watchers = new AgentWatchers();
+  /** Each watched agent's channel subscription (a second watcher waits for the first's). */
+  private readonly agentSubscriptions = new Map<string, Promise<unknown>>();
 
   constructor(
     redisUrl: string,
@@ -40,6 +43,10 @@ export class RedisRunEventBus extends RunEventBus implements OnModuleDestroy {
     this.subscriber = createRedis(redisUrl, 'run events (subscriber)', { maxRetriesPerRequest: null });
     this.controlChannel = `${prefix}:run-control`;
     this.subscriber.on('message', (channel: string, message: string) => this.onMessage(channel, message));
+    this.watchers.onLast = (agentId) => {
+      this.agentSubscriptions.delete(agentId);
+      void this.subscriber.unsubscribe(this.agentChannel(agentId)).catch(() => undefined);
+    };
     void this.subscriber
       .subscribe(this.controlChannel)
       .catch((err: Error) => this.logger.warn(`cancel channel: ${err.message}`));
@@ -51,6 +58,10 @@ export class RedisRunEventBus extends RunEventBus implements OnModuleDestroy {
 
   private channelOf(runId: string): string {
     return `${this.prefix}:run-live:${runId}`;
+  }
+
+  private agentChannel(agentId: string): string {
+    return `${this.prefix}:agent-runs:${agentId}`;
   }
 
   open(runId: string): void {
@@ -94,6 +105,24 @@ export class RedisRunEventBus extends RunEventBus implements OnModuleDestroy {
 
   onCancel(handler: (runId: string) => void): void {
     this.cancelHandlers.push(handler);
+  }
+
+  announce(agentId: string, runId: string): void {
+    void this.commands
+      .publish(this.agentChannel(agentId), runId)
+      .catch((err: Error) => this.logger.warn(`announcing run ${runId}: ${err.message}`));
+  }
+
+  async watchAgent(agentId: string, onRun: (runId: string) => void): Promise<() => void> {
+    const { first, unsubscribe } = this.watchers.add(agentId, onRun);
+    if (first) this.agentSubscriptions.set(agentId, this.subscriber.subscribe(this.agentChannel(agentId)));
+    try {
+      await this.agentSubscriptions.get(agentId);
+    } catch (err) {
+      unsubscribe();
+      throw err;
+    }
+    return unsubscribe;
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -145,6 +174,10 @@ export class RedisRunEventBus extends RunEventBus implements OnModuleDestroy {
   private onMessage(channel: string, message: string): void {
     if (channel === this.controlChannel) {
       for (const h of this.cancelHandlers) h(message);
+      return;
+    }
+    if (channel.startsWith(`${this.prefix}:agent-runs:`)) {
+      this.watchers.notify(channel.slice(`${this.prefix}:agent-runs:`.length), message);
       return;
     }
     const runId = channel.slice(`${this.prefix}:run-live:`.length);

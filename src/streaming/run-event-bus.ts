@@ -31,4 +31,11 @@ export abstract class RunEventBus {
   abstract requestCancel(runId: string): Promise<void>;
   /** Registers what this process does when a cancel request arrives. */
   abstract onCancel(handler: (runId: string) => void): void;
+  /**
+   * Tells every process that a run of this agent starts executing (after `open`), so a
+   * WebSocket subscribed to the agent follows it wherever it runs.
+   */
+  abstract announce(agentId: string, runId: string): void;
+  /** Calls `onRun` with the id of each run of the agent announced from now on; returns the unsubscribe. */
+  abstract watchAgent(agentId: string, onRun: (runId: string) => void): Promise<() => void>;
 }

@@ -4,8 +4,13 @@ import { APP_CONFIG } from '../config/config.module';
 import { LocalRunEventBus } from './local-run-event-bus';
 import { RedisRunEventBus } from './redis-run-event-bus';
 import { RunEventBus } from './run-event-bus';
+import { RunSources } from './run-source';
 
-/** The run event bus (Redis with REDIS_URL, in-process without) and the SSE writer. */
+/**
+ * Streaming: the run event bus (Redis with REDIS_URL, in-process without), the SSE writer
+ * (sse.ts) and the `/ws` gateway (ws/, imported by the API process as WsGatewayModule). It
+ * imports nothing from runs: the runs module binds its `RunSource` into `RunSources`.
+ */
 @Global()
 @Module({
   providers: [
@@ -17,7 +22,8 @@ import { RunEventBus } from './run-event-bus';
           ? new RedisRunEventBus(config.redisUrl, config.redisPrefix, config.runs.eventsTtlMs)
           : new LocalRunEventBus(Math.min(config.runs.eventsTtlMs, 10 * 60_000)),
     },
+    RunSources,
   ],
-  exports: [RunEventBus],
+  exports: [RunEventBus, RunSources],
 })
 export class StreamingModule {}
