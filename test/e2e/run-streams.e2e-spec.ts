@@ -294,4 +294,57 @@ async function startWorker(env: Record<string, string>): Promise<ChildProcess> {
     // The killed run committed nothing (its step never finished); nothing ran twice.
     expect(said).toEqual(['one', 'first answer', 'three', 'third answer']);
   }, 120_000);
+
+  it('a worker sent SIGTERM mid-run finishes the run, leaves queued jobs for the next worker and exits 0 (needs a separate worker: not in embedded mode)', async () => {
+    // One run at a time, so the second job is still waiting in the queue when the signal comes.
+    worker!.kill('SIGTERM');
+    await new Promise((r) => worker!.once('exit', r));
+    const busy = await startWorker({
+      ...workerEnv,
+      ENGRAM_RUN_CONCURRENCY: '1',
+      ENGRAM_SHUTDOWN_GRACE_MS: '15000',
+    });
+    worker = busy;
+    const exited = new Promise<number | null>((r) => busy.once('exit', (code) => r(code)));
+    const [x, y] = [
+      (await apiA.post('/v1/agents', { model: MODEL })).body,
+      (await apiA.post('/v1/agents', { model: MODEL })).body,
+    ];
+    let reached!: () => void;
+    const called = new Promise<void>((r) => (reached = r));
+    fake.enqueue(async () => {
+      reached();
+      await sleep(800);
+      return { content: 'finished after the signal' };
+    });
+    const running = (await apiA.post(`/v1/agents/${x.id}/messages/async`, { input: 'one' })).body;
+    await called;
+    const queued = (await apiA.post(`/v1/agents/${y.id}/messages/async`, { input: 'two' })).body;
+    const signalled = Date.now();
+    busy.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(Date.now() - signalled).toBeLessThan(15_000);
+    // The run in flight finished and committed; the queued one was not taken.
+    expect((await apiA.get(`/v1/runs/${running.id}`)).body).toMatchObject({
+      status: 'completed',
+      stop_reason: 'end_turn',
+    });
+    expect((await apiA.get(`/v1/runs/${queued.id}`)).body.status).toBe('created');
+    const said = async (agentId: string) =>
+      (await apiA.get(`/v1/agents/${agentId}/messages?order=asc&limit=100`)).body
+        .filter((m: any) => m.message_type !== 'system_message')
+        .map((m: any) => m.content);
+    expect(await said(x.id)).toEqual(['one', 'finished after the signal']);
+
+    // The next worker takes the job that was left in the queue; nothing ran twice.
+    worker = await startWorker(workerEnv);
+    fake.enqueue({ content: 'taken by the next worker' });
+    await until(
+      () => apiA.get(`/v1/runs/${queued.id}`),
+      (r) => r.body.status === 'completed',
+      30_000,
+    );
+    expect(await said(y.id)).toEqual(['two', 'taken by the next worker']);
+    expect(await said(x.id)).toEqual(['one', 'finished after the signal']);
+  }, 120_000);
 });
