@@ -49,12 +49,16 @@ describe('Prometheus metrics (e2e)', () => {
         engram_queue_jobs: 'gauge',
         engram_queue_job_duration_seconds: 'histogram',
         engram_active_stream_connections: 'gauge',
+        engram_ws_dropped_connections_total: 'counter',
         engram_db_pool_connections_in_use: 'gauge',
         engram_db_pool_waiting_requests: 'gauge',
         engram_db_pool_max_connections: 'gauge',
         process_cpu_seconds_total: 'counter',
       });
       expect(sampleValue(res.text, 'engram_active_stream_connections', { transport: 'sse' })).toBe(0);
+      expect(sampleValue(res.text, 'engram_active_stream_connections', { transport: 'websocket' })).toBe(0);
+      for (const reason of ['slow_consumer', 'heartbeat'])
+        expect(sampleValue(res.text, 'engram_ws_dropped_connections_total', { reason })).toBe(0);
       expect((await fetch(`${t.baseUrl}/v1/metrics`)).status).toBe(404);
     });
 

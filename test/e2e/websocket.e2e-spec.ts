@@ -112,6 +112,11 @@ describe(`WebSocket gateway /ws (e2e, ${mode})`, () => {
     const msgs = await a.as.member.get(`/v1/runs/${runId}/messages`);
     expect(msgs.body.map((m: any) => m.message_type)).toEqual(['user_message', 'assistant_message']);
     expect(msgs.body[1].id).toBe(responses[0].id);
+    c.close();
+    await c.whenClosed();
+    await until(
+      async () => (await metric('engram_active_stream_connections', { transport: 'websocket' })) === 0,
+    );
   });
 
   it('follows a run started over REST (subscribe run_id, with starting_after) and new runs of an agent (subscribe agent_id)', async () => {
@@ -213,6 +218,7 @@ describe(`WebSocket gateway /ws (e2e, ${mode})`, () => {
   it('caps connections per credential (Authorization or ?token= alike) and frees a slot on close', async () => {
     const key = a.keys.org_admin.key;
     const held = [await connect(key), await connect(key, { query: true }), await connect(key)];
+    expect(await metric('engram_active_stream_connections', { transport: 'websocket' })).toBe(3);
     await expect(
       WsClient.connect(wsUrl, { headers: { authorization: `Bearer ${key}` } }),
     ).rejects.toMatchObject({
