@@ -96,6 +96,7 @@ const envSchema = z.object({
     .default(3_600_000),
   ENGRAM_RUN_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(8),
   ENGRAM_RUN_LEASE_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+  ENGRAM_INGEST_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   ENGRAM_RUN_SWEEP_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   ENGRAM_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
   ENGRAM_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(25_000),
@@ -169,6 +170,11 @@ export interface AppConfig {
      * api does only without REDIS_URL (see src/queue/queues.ts `takesJobs`).
      */
     process?: boolean;
+    /**
+     * How long a file ingestion stays locked to a worker that stops renewing it (a process that
+     * died) before a live worker takes it back (Bull's lock; renewed every third of this).
+     */
+    ingestLockMs: number;
   };
   runs: {
     /** A run's lease: renewed by its process every third of this; lapsed, the run is orphaned. */
@@ -274,7 +280,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       python: e.ENGRAM_PYTHON,
       pythonSandbox: e.ENGRAM_PYTHON_SANDBOX,
     },
-    jobs: { process: e.ENGRAM_PROCESS_JOBS },
+    jobs: { process: e.ENGRAM_PROCESS_JOBS, ingestLockMs: e.ENGRAM_INGEST_LOCK_MS },
     runs: {
       leaseMs: e.ENGRAM_RUN_LEASE_MS,
       sweepMs: e.ENGRAM_RUN_SWEEP_MS,

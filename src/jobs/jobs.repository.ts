@@ -42,6 +42,20 @@ export class JobsRepository extends TenantRepository<JobEntity> {
     return (result.affected ?? 0) > 0;
   }
 
+  /**
+   * Jobs of one kind (`metadata.type`) that have not ended, in every organization, oldest first.
+   * Only for boot: a process whose queue lived in memory takes back the work it lost.
+   */
+  unfinishedEverywhere(kind: string): Promise<JobEntity[]> {
+    return this.repo
+      .createQueryBuilder('j')
+      .where('j.status NOT IN (:...ended)', { ended: [...TERMINAL_JOB_STATUSES] })
+      .andWhere(`j.metadata->>'type' = :kind`, { kind })
+      .orderBy('j.created_at', 'ASC')
+      .addOrderBy('j.id', 'ASC')
+      .getMany();
+  }
+
   /** Counts one more attempt at a job and returns the row as it now is. */
   async startAttempt(organizationId: string, id: string): Promise<JobEntity | null> {
     const [rows]: [Array<{ id: string }>, number] = await this.ds.query(

@@ -116,6 +116,11 @@ export class JobsService {
     });
   }
 
+  /** Jobs of a kind not yet ended, of every organization (boot-time recovery only). */
+  unfinished(kind: string): Promise<JobEntity[]> {
+    return this.jobs.unfinishedEverywhere(kind);
+  }
+
   /** Whether the job is still wanted (not cancelled or deleted): the worker asks between batches. */
   async isActive(organizationId: string, id: string): Promise<boolean> {
     const job = await this.jobs.findById(organizationId, id);

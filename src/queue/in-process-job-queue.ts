@@ -13,7 +13,8 @@ interface Pending<T> {
 
 /**
  * The queue without Redis: jobs wait in this process's memory and run in it. They do not
- * survive a restart — runs left `running` by a crash are failed by the lease sweeper instead.
+ * survive a restart — runs left `running` by a crash are failed by the lease sweeper instead, and
+ * unfinished file ingestions and pending scheduled messages are queued again at boot from their rows.
  */
 export class InProcessJobQueue<T extends object = Record<string, unknown>> implements JobQueue<T> {
   private readonly logger = new Logger(InProcessJobQueue.name);

@@ -24,12 +24,15 @@ export class JobQueues implements OnModuleDestroy {
   private readonly queues = new Map<string, JobQueue<any>>();
   /** True when this process runs jobs (see `takesJobs`); processors register only then. */
   readonly takesJobs: boolean;
+  /** True on Redis (jobs outlive the process); false in-process (a restart forgets them). */
+  readonly durable: boolean;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(PROCESS_ROLE) readonly role: ProcessRole,
   ) {
     this.takesJobs = takesJobs(config, role);
+    this.durable = Boolean(config.redisUrl);
   }
 
   /** The queue called `name` (created on first use; later options are ignored). */

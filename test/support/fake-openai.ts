@@ -34,6 +34,12 @@ const DEFAULT_MODELS = ['gpt-4o-mini', 'gpt-4o', 'text-embedding-3-small'];
 
 export class FakeOpenAiServer extends FakeLlmServer {
   embeddingDim: number;
+  /**
+   * Awaited before each `/v1/embeddings` answer (with the request's number, from 1): a test holds
+   * an ingestion mid-file with it, e.g. to kill the process that is embedding.
+   */
+  embeddingGate?: (n: number) => Promise<void> | void;
+  private embeddingCalls = 0;
 
   private constructor(options: FakeOpenAiOptions) {
     super({ models: DEFAULT_MODELS, ...options }, { content: 'OK' });
@@ -169,8 +175,9 @@ export class FakeOpenAiServer extends FakeLlmServer {
     });
   }
 
-  private embeddings(req: FakeRequest, res: ServerResponse): void {
+  private async embeddings(req: FakeRequest, res: ServerResponse): Promise<void> {
     this.remember(req);
+    await this.embeddingGate?.(++this.embeddingCalls);
     const body = req.body ?? {};
     const inputs: unknown[] = Array.isArray(body.input) ? body.input : [body.input];
     const dim = typeof body.dimensions === 'number' ? body.dimensions : this.embeddingDim;

@@ -1,4 +1,7 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { JobsService } from '../../jobs/jobs.service';
+import type { AppConfig } from '../../config/config';
+import { APP_CONFIG } from '../../config/config.module';
 import { JobQueue, JobQueues } from '../../queue';
 import { IngestionScheduler } from '../files.service';
 import { IngestionService, TransientIngestionError } from './ingestion.service';
@@ -11,6 +14,8 @@ export interface IngestJob {
 }
 
 export const INGESTION_QUEUE = 'ingestion';
+/** The `metadata.type` of an ingestion's job record (Letta's name for it). */
+export const INGESTION_JOB_KIND = 'embedding';
 /** Tries of a job whose failure may pass (provider outage, lost connection), and the wait between. */
 export const INGEST_ATTEMPTS = 4;
 export const INGEST_BACKOFF_MS = 1_000;
@@ -22,21 +27,45 @@ export const INGEST_BACKOFF_MS = 1_000;
  * handler's idempotence (see IngestionService) keeps the file's passages single.
  */
 @Injectable()
-export class QueueIngestionScheduler extends IngestionScheduler implements OnModuleInit {
+export class QueueIngestionScheduler
+  extends IngestionScheduler
+  implements OnModuleInit, OnApplicationBootstrap
+{
   private readonly logger = new Logger(QueueIngestionScheduler.name);
   private readonly queue: JobQueue<IngestJob>;
 
   constructor(
     private readonly queues: JobQueues,
     private readonly ingestion: IngestionService,
+    private readonly jobs: JobsService,
+    @Inject(APP_CONFIG) config: AppConfig,
   ) {
     super();
-    this.queue = queues.get<IngestJob>(INGESTION_QUEUE);
+    this.queue = queues.get<IngestJob>(INGESTION_QUEUE, { lockMs: config.jobs.ingestLockMs });
   }
 
   onModuleInit(): void {
     if (!this.queues.takesJobs) return;
     this.queue.process((job) => this.handle(job.data, job.attempt));
+  }
+
+  /**
+   * Without Redis the queue lives in this process's memory, so a crash (or a stop) forgets the
+   * ingestions it left created, pending, parsing or embedding: at boot they are queued again.
+   * Scheduling keeps the job record's id, and the handler starts an interrupted file from a
+   * clean slate, so a file taken back this way still ends with one set of passages. (On Bull
+   * the jobs survive in Redis, and one whose worker died is taken back as stalled.)
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.queues.takesJobs || this.queues.durable) return;
+    let queued = 0;
+    for (const job of await this.jobs.unfinished(INGESTION_JOB_KIND)) {
+      const fileId = job.metadata?.file_id;
+      if (typeof fileId !== 'string') continue;
+      await this.schedule(job.organizationId, job.id, fileId);
+      queued++;
+    }
+    if (queued) this.logger.log(`queued again ${queued} unfinished file ingestion(s)`);
   }
 
   async schedule(organizationId: string, jobId: string, fileId: string): Promise<void> {
