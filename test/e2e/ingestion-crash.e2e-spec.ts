@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Api } from '../support/app';
+import { Api, newTenant, startTestApp, TestApp } from '../support/app';
 import { FakeOpenAiServer } from '../support/fake-openai';
 import { settled, upload } from '../support/folders';
 
@@ -154,6 +154,67 @@ async function folderFor(api: Api) {
     await expectOneSetOfPassages(second.api, folder.id, b.id);
     expect(second.output()).toContain('queued again 2 unfinished file ingestion(s)');
     const jobs = (await second.api.get(`/v1/jobs?source_id=${folder.id}`)).body as Array<{ status: string }>;
+    expect(jobs.map((j) => j.status)).toEqual(['completed', 'completed']);
+    second.child.kill('SIGTERM');
+    await second.exited;
+  }, 120_000);
+});
+
+(realMode ? describe : describe.skip)('a worker process killed mid-ingestion, on Redis (e2e)', () => {
+  let fake: FakeOpenAiServer;
+  let t: TestApp;
+  let api: Api;
+  const children: ChildProcess[] = [];
+  // A prefix of this file's own: the other files' apps take ingestion jobs too.
+  const prefix = `${process.env.ENGRAM_REDIS_PREFIX ?? 'engram-test'}-crash`;
+  const env = () => ({
+    DATABASE_URL: process.env.DATABASE_URL,
+    REDIS_URL: process.env.REDIS_URL,
+    ENGRAM_REDIS_PREFIX: prefix,
+    ENGRAM_INGEST_LOCK_MS: '1000',
+    OPENAI_API_KEY: 'sk-test',
+    OPENAI_BASE_URL: fake.baseUrl,
+  });
+
+  beforeAll(async () => {
+    fake = await FakeOpenAiServer.start();
+    // This API process only takes uploads; the worker processes ingest.
+    t = await startTestApp({ ...env(), ENGRAM_PROCESS_JOBS: 'false' });
+    api = await newTenant(new Api(t.baseUrl), 'crash');
+  });
+  afterAll(async () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await t?.close();
+    await fake?.close();
+  });
+
+  async function startWorker() {
+    const worker = start('worker', env());
+    children.push(worker.child);
+    await until('the worker to start', () => worker.output().includes('Engram worker started'));
+    return worker;
+  }
+
+  it('takes the file back after the lock lapses: it completes once, then the next file', async () => {
+    const folder = await folderFor(api);
+    const gate = holdCall(fake, 2);
+    const first = await startWorker();
+    const a = (await upload(api, folder.id, 'a.txt', document(30, 'alpha'))).body;
+    const b = (await upload(api, folder.id, 'b.txt', document(30, 'beta'))).body;
+    await until('the second embedding batch', () => gate.reached());
+    expect((await api.get(`/v1/folders/${folder.id}/files/${a.id}`)).body).toMatchObject({
+      processing_status: 'embedding',
+      chunks_embedded: 64,
+    });
+
+    first.child.kill('SIGKILL');
+    await first.exited;
+    gate.release();
+
+    const second = await startWorker();
+    await expectOneSetOfPassages(api, folder.id, a.id);
+    await expectOneSetOfPassages(api, folder.id, b.id);
+    const jobs = (await api.get(`/v1/jobs?source_id=${folder.id}`)).body as Array<{ status: string }>;
     expect(jobs.map((j) => j.status)).toEqual(['completed', 'completed']);
     second.child.kill('SIGTERM');
     await second.exited;
