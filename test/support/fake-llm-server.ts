@@ -42,6 +42,8 @@ export interface FakeReply {
   headers?: Record<string, string>;
   /** Pause between stream chunks, to let tests observe deltas arriving (or abort mid-stream). */
   chunkDelayMs?: number;
+  /** Called as each content delta is written to the stream (benchmarks time deltas from here). */
+  onChunk?: (piece: string, index: number) => void;
 }
 
 export interface FakeRequest {

@@ -19,6 +19,7 @@ import {
   FakeRequest,
   FakeServerOptions,
   FakeToolCall,
+  sleep,
   splitText,
   wordChunks,
 } from './fake-llm-server';
@@ -139,8 +140,11 @@ export class FakeOpenAiServer extends FakeLlmServer {
     for (const piece of s.reply.reasoning ? wordChunks(s.reply.reasoning) : []) {
       if (!(await this.writeSse(res, chunk({ reasoning_content: piece }), undefined, wait))) return;
     }
-    for (const piece of s.reply.content ? wordChunks(s.reply.content) : []) {
-      if (!(await this.writeSse(res, chunk({ content: piece }), undefined, wait))) return;
+    for (const [i, piece] of (s.reply.content ? wordChunks(s.reply.content) : []).entries()) {
+      if (wait > 0) await sleep(wait);
+      if (res.destroyed) return;
+      s.reply.onChunk?.(piece, i);
+      if (!(await this.writeSse(res, chunk({ content: piece })))) return;
     }
     for (const [index, call] of s.calls.entries()) {
       // The first chunk names the call; its arguments then arrive in several pieces.
