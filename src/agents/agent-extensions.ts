@@ -45,6 +45,11 @@ export interface AgentExtension {
   statePart?: AgentStatePart;
   /** A section of the agent's system prompt after its memory blocks (null: none). */
   promptSection?(p: Principal, agentId: string): Promise<string | null>;
+  /**
+   * A SQL boolean over the agent row `a`, false when `promptSection` would return null: read
+   * with the step's other prompt inputs, it spares the section's own queries for most agents.
+   */
+  promptSectionWhen?: string;
   loadState?(p: Principal, agentIds: string[]): Promise<Map<string, Record<string, unknown>>>;
 }
 

@@ -103,6 +103,17 @@ export class AgentsRepository extends TenantRepository<AgentEntity> {
     });
   }
 
+  /** The agent row through a prepared statement, without ORM hydration (read by every send). */
+  override async findById(organizationId: string, id: string): Promise<AgentEntity | null> {
+    const [row] = await preparedRead<Record<string, unknown>>(
+      this.ds,
+      'engram_agent_row',
+      'SELECT * FROM agents WHERE organization_id = $1 AND id = $2',
+      [organizationId, id],
+    );
+    return row ? this.repo.create(camelRow(row) as Partial<AgentEntity>) : null;
+  }
+
   list(organizationId: string, f: AgentFilter, page: PageRequest): Promise<AgentEntity[]> {
     return paginate(this.filtered(organizationId, f), 'a', page, 'Agent');
   }

@@ -267,11 +267,29 @@ export class AgentsService {
   }
 
   /** The prompt sections other domains add after the agent's memory blocks (e.g. `<directories>`). */
-  async promptSections(p: Principal, agentId: string): Promise<string[]> {
+  /**
+   * The extensions' prompt sections. `applies` (the values of `promptSectionChecks()`, read by
+   * the caller) skips those known to be empty.
+   */
+  async promptSections(p: Principal, agentId: string, applies?: boolean[]): Promise<string[]> {
+    const checked = this.checkedSections();
     const parts = await Promise.all(
-      this.extensions.all().map((e) => e.promptSection?.(p, agentId) ?? Promise.resolve(null)),
+      this.extensions.all().map((e) => {
+        const i = checked.indexOf(e);
+        if (applies && i >= 0 && applies[i] === false) return Promise.resolve(null);
+        return e.promptSection?.(p, agentId) ?? Promise.resolve(null);
+      }),
     );
     return parts.filter((x): x is string => !!x);
+  }
+
+  /** SQL booleans over the agent row `a`: whether each checked prompt section may be non-empty. */
+  promptSectionChecks(): string[] {
+    return this.checkedSections().map((e) => e.promptSectionWhen!);
+  }
+
+  private checkedSections() {
+    return this.extensions.all().filter((e) => e.promptSection && e.promptSectionWhen);
   }
 
   /** One agent's state, or 404. */

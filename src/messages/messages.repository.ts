@@ -10,6 +10,7 @@ import { ConversationEntity } from './conversation.entity';
 import { StepEntity } from './step.entity';
 import { MessageEntity } from './message.entity';
 import { toAgentMessage, toEntity } from './message.mapper';
+import { insertValuesSql, updateSetSql } from '../database/insert-sql';
 
 export interface MessagePage {
   before?: string;
@@ -37,6 +38,14 @@ export interface StepExtras {
   contextWindow?: number | null;
   /** The conversation the step ran in: its messages carry the id, its in-context list moves. */
   conversationId?: string | null;
+  /** More fields of the agent row to write with the in-context ids (e.g. its last run). */
+  agentPatch?: Partial<AgentEntity>;
+  /**
+   * More writes in the step's statement: each returns the SQL of one CTE part, appending its
+   * parameters to `params` (numbered from `params.length + 1`; $1 is the organization id).
+   * For what must commit with the step: the run's end, a provider trace.
+   */
+  also?: ((params: unknown[]) => string)[];
 }
 
 @Injectable()
@@ -103,46 +112,86 @@ export class MessagesRepository extends TenantRepository<MessageEntity> {
   }
 
   /**
-   * One step, one transaction: its new messages, the refreshed system message, the step row and
-   * the agent's in-context ids. A crash before COMMIT leaves the previous step's state intact.
+   * One step, one statement (a data-modifying CTE, atomic and committed before it returns): its
+   * new messages, the refreshed system message, the step row and the agent's in-context ids,
+   * plus what rides along (`extras.agentPatch`, `extras.also`: e.g. the end of the run). A
+   * crash before it commits leaves the previous step's state intact. Returns the run's status
+   * as the statement found it (for cancel checks without a read of their own) and the row
+   * count of each `also` part that has a RETURNING clause.
    */
-  async persistStep(organizationId: string, input: PersistStepInput, extras: StepExtras): Promise<void> {
-    await this.ds.transaction(async (m) => {
-      if (input.messages.length) {
-        await m
-          .getRepository(MessageEntity)
-          .insert(
-            input.messages.map((msg) =>
-              toEntity(organizationId, input.agentId, msg, extras.conversationId ?? null),
-            ) as QueryDeepPartialEntity<MessageEntity>[],
-          );
-      }
-      if (input.systemMessage) await this.updateContent(m, organizationId, input.systemMessage);
-      const u = input.usage;
-      await m.getRepository(StepEntity).insert({
-        id: input.stepId,
-        organizationId,
-        agentId: input.agentId,
-        runId: input.runId ?? null,
-        stepIndex: input.stepIndex,
-        status: input.stopReason === 'error' || input.stopReason === 'llm_api_error' ? 'failed' : 'success',
-        stopReason: input.stopReason,
-        providerName: input.provider,
-        model: input.model,
-        modelHandle: extras.modelHandle ?? null,
-        modelEndpoint: extras.modelEndpoint ?? null,
-        contextWindowLimit: extras.contextWindow ?? null,
-        promptTokens: u.promptTokens,
-        completionTokens: u.completionTokens,
-        totalTokens: u.totalTokens,
-        cachedInputTokens: u.cachedInputTokens ?? null,
-        reasoningTokens: u.reasoningTokens ?? null,
-        stepNs: input.timing ? String(input.timing.stepNs) : null,
-        llmRequestNs: input.timing ? String(input.timing.llmRequestNs) : null,
-        toolExecutionNs: input.timing ? String(input.timing.toolExecutionNs) : null,
-      });
-      await setContext(m, organizationId, input.agentId, extras.conversationId, input.inContextMessageIds);
-    });
+  async persistStep(
+    organizationId: string,
+    input: PersistStepInput,
+    extras: StepExtras,
+  ): Promise<{ runStatus: string | null; also: number[] }> {
+    const params: unknown[] = [organizationId, input.agentId];
+    const parts: string[] = [];
+    if (input.messages.length) {
+      const rows = input.messages.map((msg) =>
+        toEntity(organizationId, input.agentId, msg, extras.conversationId ?? null),
+      );
+      parts.push(`ins_messages AS (${insertValuesSql(this.repo.metadata, rows, params)})`);
+    }
+    if (input.systemMessage) {
+      const e = toEntity(organizationId, '', input.systemMessage);
+      params.push(JSON.stringify(e.content), e.textContent, input.systemMessage.id);
+      const n = params.length;
+      parts.push(
+        `upd_system AS (UPDATE messages SET content = $${n - 2}::jsonb, text_content = $${n - 1}
+           WHERE organization_id = $1 AND id = $${n})`,
+      );
+    }
+    const u = input.usage;
+    const step: Partial<StepEntity> = {
+      id: input.stepId,
+      organizationId,
+      agentId: input.agentId,
+      runId: input.runId ?? null,
+      stepIndex: input.stepIndex,
+      status: input.stopReason === 'error' || input.stopReason === 'llm_api_error' ? 'failed' : 'success',
+      stopReason: input.stopReason,
+      providerName: input.provider,
+      model: input.model,
+      modelHandle: extras.modelHandle ?? null,
+      modelEndpoint: extras.modelEndpoint ?? null,
+      contextWindowLimit: extras.contextWindow ?? null,
+      promptTokens: u.promptTokens,
+      completionTokens: u.completionTokens,
+      totalTokens: u.totalTokens,
+      cachedInputTokens: u.cachedInputTokens ?? null,
+      reasoningTokens: u.reasoningTokens ?? null,
+      stepNs: input.timing ? String(input.timing.stepNs) : null,
+      llmRequestNs: input.timing ? String(input.timing.llmRequestNs) : null,
+      toolExecutionNs: input.timing ? String(input.timing.toolExecutionNs) : null,
+    };
+    parts.push(`ins_step AS (${insertValuesSql(this.ds.getMetadata(StepEntity), [step], params)})`);
+    // The thread's in-context list: the conversation's when the step ran in one, else the agent's.
+    const agentPatch: Partial<AgentEntity> = { ...extras.agentPatch };
+    if (extras.conversationId) {
+      params.push(input.inContextMessageIds, extras.conversationId);
+      parts.push(
+        `upd_conversation AS (UPDATE conversations SET in_context_message_ids = $${params.length - 1},
+           updated_at = now() WHERE organization_id = $1 AND id = $${params.length} AND agent_id = $2)`,
+      );
+    } else agentPatch.messageIds = input.inContextMessageIds;
+    if (Object.keys(agentPatch).length) {
+      const agentSet = updateSetSql(this.ds.getMetadata(AgentEntity), agentPatch, params);
+      parts.push(`upd_agent AS (UPDATE agents SET ${agentSet} WHERE organization_id = $1 AND id = $2)`);
+    }
+    const also = (extras.also ?? []).map((part) => part(params));
+    also.forEach((sql, i) => parts.push(`also${i} AS (${sql})`));
+    let runStatus = 'NULL::text';
+    if (input.runId) {
+      params.push(input.runId);
+      runStatus = `(SELECT status FROM runs WHERE organization_id = $1 AND id = $${params.length})`;
+    }
+    const counts = also.map((sql, i) =>
+      /\bRETURNING\b/i.test(sql) ? `(SELECT count(*) FROM also${i})::int` : '0',
+    );
+    const sql = `WITH ${parts.join(',\n')}
+      SELECT ${runStatus} AS run_status, ARRAY[${counts.join(', ')}]::int[] AS also`;
+    const [row] = (await this.ds.query(sql, params)) as { run_status: string | null; also: number[] }[];
+    return { runStatus: row.run_status, also: row.also };
   }
 
   /**

@@ -37,9 +37,9 @@ import { MetricsService } from '../observability/metrics.service';
 import { modelHandle, systemMessage, wireOptions } from '../messages/wire';
 import { ToolExecutors } from '../tools/tool-executors';
 import { ToolEntity } from '../tools/tool.entity';
-import { ToolsRepository } from '../tools/tools.repository';
 import { AgentLocks } from './agent-locks';
 import { RunEntity, RunStatus } from './run.entity';
+import { PromptInputs, RunContextRepository } from './run-context.repository';
 import { RunRequest } from './run-request';
 import { RunsRepository } from './runs.repository';
 
@@ -67,7 +67,7 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly messages: MessagesRepository,
     private readonly conversations: ConversationsRepository,
     private readonly runs: RunsRepository,
-    private readonly tools: ToolsRepository,
+    private readonly context: RunContextRepository,
     private readonly executors: ToolExecutors,
     private readonly models: ModelsService,
     private readonly archival: ArchivalMemoryService,
@@ -175,23 +175,25 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
     controller: AbortController,
   ): Promise<RunOutcome> {
     const started = process.hrtime.bigint();
-    // Claimed only while still `created`: a cancel that lands between reading the status and
-    // starting (while the run waited for its lock, or in the queue) must win.
-    const claimed = await this.runs.start(
-      p.organizationId,
-      run.id,
-      new Date(Date.now() + this.config.runs.leaseMs),
-    );
-    if (!claimed) {
-      const current = await this.runs.status(p.organizationId, run.id);
-      const result = emptyResult(current === 'cancelled' ? 'cancelled' : 'error');
-      return {
-        run: (await this.runs.findById(p.organizationId, run.id))!,
-        result,
-        wire: wireOptions('', req),
-      };
+    const org = p.organizationId;
+    if (!(await this.runs.start(org, run.id, new Date(Date.now() + this.config.runs.leaseMs)))) {
+      // Cancelled while it waited for the lock (or failed by a sweeper).
+      const current = (await this.runs.findById(org, run.id)) ?? run;
+      const result = emptyResult(current.status === 'cancelled' ? 'cancelled' : 'error');
+      return { run: current, result, wire: wireOptions('', req) };
     }
-    const agent = await this.agents.get(p, run.agentId);
+    // One read for the whole context; before each later step, one read of the prompt's inputs.
+    const sectionChecks = this.agents.promptSectionChecks();
+    const context = await this.context.load(org, run.agentId, sectionChecks, !run.conversationId);
+    if (!context) throw new NotFoundError('Agent', run.agentId);
+    const { agent, tools: toolRows } = context;
+    let prompt: Promise<PromptInputs> | null = Promise.resolve(context.prompt);
+    const promptInputs = () => (prompt ??= this.context.promptInputs(org, agent.id, sectionChecks));
+    const invalidatePrompt = () => void (prompt = null);
+    // The run's status as the last step commit saw it: a sweeper or a lost cancel stops the loop.
+    let runStatus: string | null = 'running';
+    // Set when the last step's commit also ended the run.
+    let endedWith: string | null = null;
     const wire = wireOptions(agent.agentType, req);
     let ttftNs: bigint | null = null;
     let result: RunAgentResult;
@@ -201,13 +203,13 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
         : null;
       const handle = conversation?.model ?? modelHandle(agent);
       const resolved = this.models.resolve(handle);
-      const toolRows = (await this.tools.forAgents(p.organizationId, [agent.id])).get(agent.id) ?? [];
       const inContext = conversation
-        ? await this.messages.findInOrder(p.organizationId, conversation.inContextMessageIds)
-        : await this.inContextMessages(p, agent);
+        ? await this.messages.findInOrder(org, conversation.inContextMessageIds)
+        : await this.inContextMessages(p, agent, context.inContext);
       const config = agentConfig(agent, resolved, toolRows);
       if (conversation?.contextWindowLimit) config.contextWindow = conversation.contextWindowLimit;
       const conversationId = conversation?.id ?? null;
+      const archival = this.archival.portFor(p, agent.id);
       result = await runAgent(
         {
           agent: config,
@@ -217,23 +219,41 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
         },
         {
           llm: resolved.client,
-          memory: this.memoryPort(p, agent.id),
-          archival: this.archival.portFor(p, agent.id),
-          recall: this.recall.portFor(p, agent.id),
+          memory: this.memoryPort(p, agent.id, promptInputs, invalidatePrompt),
+          archival: {
+            ...archival,
+            count: async () => (await promptInputs()).archivalCount,
+            listTags: async () => (await promptInputs()).archiveTags,
+          },
+          recall: {
+            ...this.recall.portFor(p, agent.id),
+            count: async () => (await promptInputs()).recallCount,
+          },
           tools: { execute: (r) => this.executeTool(p, toolRows, r) },
           store: {
             persistStep: async (input) => {
-              const stored = await this.messages.persistStep(p.organizationId, input, {
+              // The last step's commit also ends the run: one statement, committed before the reply.
+              const end =
+                input.stopReason !== null && input.runUsage
+                  ? this.runEnd(started, input.stopReason, input.runUsage, null, ttftNs)
+                  : null;
+              const stored = await this.messages.persistStep(org, input, {
                 modelHandle: handle,
                 modelEndpoint: (agent.llmConfig.model_endpoint as string | undefined) ?? null,
                 contextWindow: config.contextWindow,
                 conversationId,
+                agentPatch: end?.agent,
+                also: end ? [this.runs.finishPart(run.id, end.run)] : [],
               });
+              invalidatePrompt();
+              runStatus = stored.runStatus;
+              if (end) {
+                endedWith = input.stopReason;
+                this.metrics.runFinished(input.stopReason!, Number(end.run.totalDurationNs) / 1e9);
+              }
               if (input.timing) this.metrics.stepFinished(input.timing.stepNs / 1e9);
-              return stored;
             },
-            persistCompaction: (input) =>
-              this.messages.persistCompaction(p.organizationId, input, conversationId),
+            persistCompaction: (input) => this.messages.persistCompaction(org, input, conversationId),
           },
           events: {
             emit: (chunk) => {
@@ -241,9 +261,8 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
               this.events.publish(run.id, chunk as unknown as Record<string, unknown>);
             },
           },
-          // Cancelled, or failed by a sweeper that took our lease for lost: stop either way.
-          isCancelled: async () =>
-            controller.signal.aborted || (await this.runs.status(p.organizationId, run.id)) !== 'running',
+          // Cancelled here, or (seen by the last commit) cancelled elsewhere or failed by a sweeper.
+          isCancelled: () => controller.signal.aborted || runStatus !== 'running',
         },
         {
           maxSteps: req.maxSteps,
@@ -259,17 +278,19 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
       const error = { type: conflict ? err.code : 'internal_error', message: (err as Error).message };
       if (!conflict && !(err instanceof DomainError))
         this.logger.error({ err, run_id: run.id }, 'run crashed');
-      await this.finish(
-        p,
-        run,
-        agent,
-        started,
-        'failed',
-        conflict ? 'invalid_tool_call' : 'error',
-        null,
-        error,
-        ttftNs,
-      );
+      const ended = endedWith
+        ? run
+        : await this.finish(
+            p,
+            run,
+            agent,
+            started,
+            conflict ? 'invalid_tool_call' : 'error',
+            null,
+            error,
+            ttftNs,
+            'failed',
+          );
       this.events.publish(run.id, {
         message_type: 'error_message',
         run_id: run.id,
@@ -283,57 +304,72 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
       if (conflict) throw new ConflictError(err.message, err.code);
       if (err instanceof DomainError) throw err;
       result = emptyResult('error', error);
-      return { run: (await this.runs.findById(p.organizationId, run.id))!, result, wire };
+      return { run: ended, result, wire };
     }
-    const status: RunStatus =
-      result.stopReason === 'cancelled'
-        ? 'cancelled'
-        : result.stopReason === 'error' || result.stopReason === 'llm_api_error'
-          ? 'failed'
-          : 'completed';
-    await this.finish(
+    if (endedWith === result.stopReason && !result.error) {
+      const end = this.runEnd(started, result.stopReason, result.usage, null, ttftNs);
+      return { run: { ...run, ...end.run }, result, wire };
+    }
+    const ended = await this.finish(
       p,
       run,
       agent,
       started,
-      status,
       result.stopReason,
       result.usage,
       result.error ?? null,
       ttftNs,
     );
-    return { run: (await this.runs.findById(p.organizationId, run.id))!, result, wire };
+    return { run: ended, result, wire };
   }
 
+  /** The fields a run ends with, and the agent's last-run fields. */
+  private runEnd(
+    started: bigint,
+    stopReason: string,
+    usage: unknown,
+    error: { type: string; message: string } | null,
+    ttftNs: bigint | null,
+    status: RunStatus = runStatusFor(stopReason),
+  ): { run: Partial<RunEntity>; agent: Partial<AgentEntity> } {
+    const durationNs = process.hrtime.bigint() - started;
+    const now = new Date();
+    return {
+      run: {
+        status,
+        stopReason,
+        usage: usage as Record<string, unknown> | null,
+        error,
+        completedAt: now,
+        totalDurationNs: durationNs.toString(),
+        ttftNs: (ttftNs ?? durationNs).toString(),
+        leaseExpiresAt: null,
+      },
+      agent: {
+        lastRunCompletion: now,
+        lastRunDurationMs: Number(durationNs / 1_000_000n),
+        lastStopReason: stopReason,
+      },
+    };
+  }
+
+  /** Ends a run whose last step did not end it (cancelled, failed, crashed): one statement. */
   private async finish(
     p: Principal,
     run: RunEntity,
     agent: AgentEntity,
     started: bigint,
-    status: RunStatus,
     stopReason: string,
     usage: unknown,
     error: { type: string; message: string } | null,
     ttftNs: bigint | null,
-  ): Promise<void> {
-    const durationNs = process.hrtime.bigint() - started;
-    const now = new Date();
-    this.metrics.runFinished(stopReason, Number(durationNs) / 1e9);
-    await this.runs.finish(p.organizationId, run.id, {
-      status,
-      stopReason,
-      usage: usage as Record<string, unknown> | null,
-      error,
-      completedAt: now,
-      totalDurationNs: durationNs.toString(),
-      ttftNs: ttftNs?.toString() ?? null,
-      leaseExpiresAt: null,
-    });
-    await this.agents.recordRun(p, agent.id, {
-      completedAt: now,
-      durationMs: Number(durationNs / 1_000_000n),
-      stopReason,
-    });
+    status?: RunStatus,
+  ): Promise<RunEntity> {
+    const end = this.runEnd(started, stopReason, usage, error, ttftNs, status);
+    if (ttftNs === null) end.run.ttftNs = null;
+    this.metrics.runFinished(stopReason, Number(end.run.totalDurationNs) / 1e9);
+    const done = await this.runs.finishWithAgent(p.organizationId, run.id, end.run, agent.id, end.agent);
+    return done ? { ...run, ...end.run } : ((await this.runs.findById(p.organizationId, run.id)) ?? run);
   }
 
   /** The agent's conversation (a 404 for another agent's, another tenant's, or a deleted one). */
@@ -343,8 +379,11 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
     return c;
   }
 
-  private async inContextMessages(p: Principal, agent: AgentEntity): Promise<AgentMessage[]> {
-    const found = await this.messages.findInOrder(p.organizationId, agent.messageIds);
+  private async inContextMessages(
+    p: Principal,
+    agent: AgentEntity,
+    found: AgentMessage[],
+  ): Promise<AgentMessage[]> {
     if (found[0]?.role === 'system') return found;
     // An agent without a system message (e.g. imported): give it one, as creation does.
     const system = systemMessage(agent);
@@ -364,7 +403,7 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
     return [system, ...found];
   }
 
-  private memoryPort(p: Principal, agentId: string) {
+  private memoryPort(p: Principal, agentId: string, inputs: () => Promise<PromptInputs>, edited: () => void) {
     const toMemory = (b: {
       id: string;
       label: string;
@@ -383,9 +422,10 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
       updatedAt: b.updatedAt,
     });
     return {
-      getBlocks: async () => ((await this.blocks.forAgents(p, [agentId])).get(agentId) ?? []).map(toMemory),
-      getPromptSections: () => this.agents.promptSections(p, agentId),
+      getBlocks: async () => (await inputs()).blocks.map(toMemory),
+      getPromptSections: async () => this.agents.promptSections(p, agentId, (await inputs()).sections),
       updateBlockValue: async (label: string, value: string) => {
+        edited();
         try {
           return toMemory(await this.blocks.updateForAgent(p, agentId, label, { value }));
         } catch (err) {
@@ -451,6 +491,12 @@ function agentConfig(agent: AgentEntity, resolved: ResolvedModel, toolRows: Tool
     maxTokens: typeof llm.max_tokens === 'number' ? llm.max_tokens : undefined,
     parallelToolCalls: typeof llm.parallel_tool_calls === 'boolean' ? llm.parallel_tool_calls : undefined,
   };
+}
+
+function runStatusFor(stopReason: string): RunStatus {
+  if (stopReason === 'cancelled') return 'cancelled';
+  if (stopReason === 'error' || stopReason === 'llm_api_error') return 'failed';
+  return 'completed';
 }
 
 function emptyResult(

@@ -8,6 +8,7 @@ import { ToolsModule } from '../tools/tools.module';
 import { AgentLocks } from './agent-locks';
 import { AgentRunner } from './agent-runner.service';
 import { LeaseSweeper } from './lease-sweeper';
+import { RunContextRepository } from './run-context.repository';
 import { RunQueue } from './run-queue';
 import { RunEntity } from './run.entity';
 import { RunsController, StepsController } from './runs.controller';
@@ -34,6 +35,7 @@ import { WsRunSource } from './ws-run-source';
   controllers: [SendController, RunsController, StepsController],
   providers: [
     RunsRepository,
+    RunContextRepository,
     RunsService,
     SendService,
     RunQueue,

@@ -4,6 +4,9 @@ import { DataSource, In } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { PageRequest, paginate } from '../common/pagination';
 import { TenantRepository } from '../common/tenant.repository';
+import { AgentEntity } from '../agents/agent.entity';
+import { insertValuesSql, rowsOf, updateSetSql } from '../database/insert-sql';
+import { camelRow } from '../database/prepared';
 import { RunEntity, RunStatus, StepEntity } from './run.entity';
 
 export interface RunFilter {
@@ -44,8 +47,64 @@ export class RunsRepository extends TenantRepository<RunEntity> {
     return this.ds.getRepository(StepEntity);
   }
 
-  insert(run: Partial<RunEntity>): Promise<RunEntity> {
-    return this.repo.save(this.repo.create(run));
+  /** One INSERT ... RETURNING (TypeORM's save would read the id first and wrap it in BEGIN/COMMIT). */
+  async insert(run: Partial<RunEntity>): Promise<RunEntity> {
+    const params: unknown[] = [];
+    const sql = insertValuesSql(this.repo.metadata, [run as Record<string, unknown>], params, '*');
+    const [row] = rowsOf(await this.ds.query(sql, params));
+    return this.repo.create(camelRow(row) as Partial<RunEntity>);
+  }
+
+  /**
+   * `created` → `running` with a fresh lease, in one UPDATE: false when the run is no longer
+   * `created` (cancelled while it waited for the agent's lock, or failed by a sweeper).
+   */
+  async start(organizationId: string, id: string, leaseExpiresAt: Date): Promise<boolean> {
+    const rows = rowsOf(
+      await this.ds.query(
+        `UPDATE runs SET status = 'running', lease_expires_at = $3, updated_at = now()
+         WHERE organization_id = $1 AND id = $2 AND status = 'created' RETURNING id`,
+        [organizationId, id, leaseExpiresAt],
+      ),
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * `finish` as one CTE part of another statement (the run's last step commit): moves the run
+   * to its final status unless it already has one; RETURNING a row when it did. $1 must be the
+   * organization id.
+   */
+  finishPart(id: string, patch: Partial<RunEntity>): (params: unknown[]) => string {
+    return (params) => {
+      const set = updateSetSql(this.repo.metadata, patch as Record<string, unknown>, params);
+      params.push(id);
+      return `UPDATE runs SET ${set} WHERE organization_id = $1 AND id = $${params.length}
+        AND status IN ('created', 'running') RETURNING id`;
+    };
+  }
+
+  /** `finish`, and the agent's last-run fields written in the same statement. */
+  async finishWithAgent(
+    organizationId: string,
+    id: string,
+    patch: Partial<RunEntity>,
+    agentId: string,
+    agentPatch: Partial<AgentEntity>,
+  ): Promise<boolean> {
+    const params: unknown[] = [organizationId];
+    const fin = this.finishPart(id, patch)(params);
+    const set = updateSetSql(this.ds.getMetadata(AgentEntity), agentPatch as Record<string, unknown>, params);
+    params.push(agentId);
+    const [row] = rowsOf(
+      await this.ds.query(
+        `WITH fin AS (${fin}),
+           agent AS (UPDATE agents SET ${set} WHERE organization_id = $1 AND id = $${params.length})
+         SELECT (SELECT count(*) FROM fin)::int AS n`,
+        params,
+      ),
+    );
+    return (row as { n: number }).n > 0;
   }
 
   async update(organizationId: string, id: string, patch: Partial<RunEntity>): Promise<void> {
@@ -64,15 +123,6 @@ export class RunsRepository extends TenantRepository<RunEntity> {
         active: ACTIVE_STATUSES,
       })
       .execute();
-    return (r.affected ?? 0) > 0;
-  }
-
-  /** `created` → `running` with a lease; false when the run had moved on (cancelled) already. */
-  async start(organizationId: string, id: string, leaseExpiresAt: Date): Promise<boolean> {
-    const r = await this.repo.update(
-      { organizationId, id, status: 'created' },
-      { status: 'running', leaseExpiresAt },
-    );
     return (r.affected ?? 0) > 0;
   }
 

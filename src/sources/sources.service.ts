@@ -50,6 +50,7 @@ export class SourcesService implements OnModuleInit {
       },
       afterUpdate: (p, agent, dto) => this.afterAgentUpdate(p, agent.id, dto),
       promptSection: (p, agentId) => this.directories(p, agentId),
+      promptSectionWhen: 'EXISTS (SELECT 1 FROM sources_agents sa WHERE sa.agent_id = a.id)',
       statePart: {
         relation: 'sources',
         sql: SourcesRepository.AGENT_FOLDERS_JSON,

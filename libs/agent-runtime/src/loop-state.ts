@@ -132,6 +132,7 @@ export async function commitStep(
     inContextMessageIds: context.map((m) => m.id),
     usage,
     stopReason,
+    runUsage: { ...s.usage, step_count: s.usage.step_count + 1 },
     compaction: opts.compaction,
     systemMessage: opts.systemMessage,
     timing: opts.clock?.read(),

@@ -2,6 +2,7 @@
  * The interfaces the agent loop talks through. The Nest modules implement them (TypeORM, the
  * sandbox, the event bus); the unit tests implement them in memory. Everything is async.
  */
+import type { LettaUsage } from './runtime-types';
 import type {
   LettaStreamingResponse,
   Message as LettaMessage,
@@ -127,6 +128,11 @@ export interface PersistStepInput {
   usage: LlmUsage;
   /** Set when the loop stops after this step. */
   stopReason: StopReason | null;
+  /**
+   * The run's usage including this step: with `stopReason` set, what the run ends with, so a
+   * store can write the run's end in the step's own commit.
+   */
+  runUsage?: LettaUsage;
   /** The system message, when its compiled text changed (same id, new content). */
   systemMessage?: AgentMessage;
   /** Set when this step summarized older messages out of the context. */
