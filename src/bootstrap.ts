@@ -6,6 +6,7 @@ import { closeGracefully, closeWithin, exitOnSignals } from './common/graceful-s
 import { AppConfig, ConfigError, loadConfig } from './config/config';
 import { checkDependencies } from './config/preflight';
 import { startTracing } from './observability/tracing';
+import { AgentRunner } from './runs/agent-runner.service';
 import { WorkerModule } from './worker.module';
 
 /** The environment, validated; a bad value stops the process (exit 78) with a message naming it. */
@@ -25,7 +26,10 @@ export function configOrExit(env: Record<string, string | undefined> = process.e
 export async function startApi(config: AppConfig): Promise<void> {
   const app = await createApp(config);
   const logger = app.get(Logger);
-  exitOnSignals(() => closeGracefully(app, config.shutdownGraceMs, logger), logger);
+  exitOnSignals(
+    () => closeGracefully(app, config.shutdownGraceMs, logger, cutRuns(app.get(AgentRunner), logger)),
+    logger,
+  );
   await app.listen(config.http.port, config.http.host);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.http.port;
@@ -50,7 +54,18 @@ export async function startWorker(config: AppConfig): Promise<void> {
   });
   const logger = app.get(Logger);
   app.useLogger(logger);
-  exitOnSignals(() => closeWithin(app, config.shutdownGraceMs, logger), logger);
+  exitOnSignals(
+    () => closeWithin(app, config.shutdownGraceMs, logger, cutRuns(app.get(AgentRunner), logger)),
+    logger,
+  );
   await app.init();
   logger.log('Engram worker started');
+}
+
+/** At the end of the drain: the runs still executing are cut (they end `cancelled`). */
+function cutRuns(runner: AgentRunner, logger: { warn(message: string): void }) {
+  return () => {
+    const n = runner.cutAll();
+    if (n) logger.warn(`Drain time over: cutting ${n} run(s) still executing (they end cancelled)`);
+  };
 }

@@ -8,6 +8,21 @@ export interface ShutdownLogger {
   error(message: string): void;
 }
 
+/**
+ * What a process does when the drain time is up and work is still running: the entry points
+ * pass the run executor's cut (runs end `cancelled`, their committed steps kept), so the queues
+ * that wait for their jobs can close within the rest of the period.
+ */
+export type OnDrainOver = () => void;
+
+/** Runs `cut` once `ms` have passed, unless the returned cancel is called first. */
+function cutAfter(ms: number, cut?: OnDrainOver): () => void {
+  if (!cut) return () => undefined;
+  const timer = setTimeout(cut, ms);
+  timer.unref();
+  return () => clearTimeout(timer);
+}
+
 /** Part of the grace period kept for closing modules (queues, database) after the HTTP drain. */
 const MAX_CLOSE_RESERVE_MS = 5_000;
 
@@ -29,15 +44,18 @@ function within<T>(ms: number, work: Promise<T>): Promise<{ done: true; value: T
  * readiness fails, a request on a kept-alive connection gets a 503), in-flight requests run to
  * their end while idle connections are closed as they free up, and whatever is still open when
  * the drain time is up (long SSE streams) is cut; then the modules close (database, queues) in
- * the rest of the period. Resolves false when the modules did not close in time.
+ * the rest of the period; `onDrainOver` runs when the drain time is up with work still going.
+ * Resolves false when the modules did not close in time.
  */
 export async function closeGracefully(
   app: NestFastifyApplication,
   graceMs: number,
   logger: ShutdownLogger,
+  onDrainOver?: OnDrainOver,
 ): Promise<boolean> {
   const started = Date.now();
   const drainMs = drainTime(graceMs);
+  const cancelCut = cutAfter(drainMs, onDrainOver);
   const server = app.getHttpServer() as Server;
   const closed = app.getHttpAdapter().getInstance().close();
   const sweep = setInterval(() => server.closeIdleConnections(), 100);
@@ -53,6 +71,7 @@ export async function closeGracefully(
   }
   const left = Math.max(graceMs - (Date.now() - started), 1_000);
   const modules = await within(left, app.close());
+  cancelCut();
   if (!modules.done) logger.error(`Modules did not close within ${graceMs} ms of the signal`);
   return modules.done;
 }
@@ -82,9 +101,20 @@ export function exitOnSignals(close: () => Promise<boolean>, logger: ShutdownLog
   process.on('SIGINT', onSignal);
 }
 
-/** The worker's close: modules only (it has no HTTP server), bounded by the grace period. */
-export async function closeWithin(app: INestApplicationContext, graceMs: number, logger: ShutdownLogger) {
+/**
+ * The worker's close: modules only (it has no HTTP server), bounded by the grace period. The
+ * queues wait for the jobs in flight; `onDrainOver` cuts what still runs when the drain time is
+ * up, so they can.
+ */
+export async function closeWithin(
+  app: INestApplicationContext,
+  graceMs: number,
+  logger: ShutdownLogger,
+  onDrainOver?: OnDrainOver,
+) {
+  const cancelCut = cutAfter(drainTime(graceMs), onDrainOver);
   const closed = await within(Math.max(graceMs, 1_000), app.close());
+  cancelCut();
   if (!closed.done) logger.error(`Modules did not close within ${graceMs} ms of the signal`);
   return closed.done;
 }

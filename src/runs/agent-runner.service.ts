@@ -98,7 +98,16 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
    */
   beforeApplicationShutdown(): void {
     if (this.renewTimer) clearInterval(this.renewTimer);
+    this.cutAll();
+  }
+
+  /**
+   * Stops every run executing here at its next check (the grace period of a shutdown is
+   * running out): each ends `cancelled` with its committed steps kept. Returns how many.
+   */
+  cutAll(): number {
     for (const c of this.active.values()) c.abort();
+    return this.active.size;
   }
 
   /** Creates the run row after checking the agent exists and its provider is configured. */

@@ -347,4 +347,42 @@ async function startWorker(env: Record<string, string>): Promise<ChildProcess> {
     expect(await said(y.id)).toEqual(['two', 'taken by the next worker']);
     expect(await said(x.id)).toEqual(['one', 'finished after the signal']);
   }, 120_000);
+
+  it('a worker sent SIGTERM during a run longer than the grace period cuts it: cancelled, its committed step kept, exit 0 in time (needs a separate worker: not in embedded mode)', async () => {
+    worker!.kill('SIGTERM');
+    await new Promise((r) => worker!.once('exit', r));
+    const short = await startWorker({ ...workerEnv, ENGRAM_SHUTDOWN_GRACE_MS: '2000' });
+    worker = short;
+    const exited = new Promise<number | null>((r) => short.once('exit', (code) => r(code)));
+    const agent = (await apiA.post('/v1/agents', { model: MODEL })).body;
+    // Step 1 edits memory (committed); step 2's LLM call outlasts the grace period.
+    fake.enqueue({
+      toolCalls: [{ name: 'memory_insert', arguments: { label: 'human', new_string: 'likes tea' } }],
+    });
+    let reached!: () => void;
+    const called = new Promise<void>((r) => (reached = r));
+    fake.enqueue(async () => {
+      reached();
+      await sleep(30_000);
+      return { content: 'never seen' };
+    });
+    const run = (await apiA.post(`/v1/agents/${agent.id}/messages/async`, { input: 'remember tea' })).body;
+    await called;
+    const signalled = Date.now();
+    short.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(Date.now() - signalled).toBeLessThan(4_000);
+    expect((await apiA.get(`/v1/runs/${run.id}`)).body).toMatchObject({
+      status: 'cancelled',
+      stop_reason: 'cancelled',
+    });
+    const history = (await apiA.get(`/v1/runs/${run.id}/messages`)).body;
+    expect(history.map((m: any) => m.message_type)).toEqual([
+      'user_message',
+      'tool_call_message',
+      'tool_return_message',
+    ]);
+    expect(history[1].tool_call.name).toBe('memory_insert');
+    worker = await startWorker(workerEnv);
+  }, 120_000);
 });
