@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { FakeOpenAiServer } from '../support/fake-openai';
 import { useLlmApp, Api, newTenant, startTestApp, TestApp } from '../support/app';
+import { WsClient } from '../support/ws-client';
 
 const MODEL = 'openai/gpt-4o-mini';
 const root = join(__dirname, '../..');
@@ -217,6 +218,28 @@ async function startWorker(env: Record<string, string>): Promise<ChildProcess> {
     expect(all.at(-3)).toMatchObject({ message_type: 'stop_reason', stop_reason: 'end_turn' });
     const run = (await new Api(b.baseUrl, { user_id: userId }).get(`/v1/runs/${runId}`)).body;
     expect(run).toMatchObject({ status: 'completed', background: true });
+  }, 60_000);
+
+  it('a /ws socket on B subscribed to an agent follows a run sent on A and executed by the worker', async () => {
+    const agent = (await apiA.post('/v1/agents', { model: MODEL })).body;
+    const socket = await WsClient.connect(`${b.baseUrl}/ws`, { headers: { user_id: userId } });
+    try {
+      socket.send({ type: 'subscribe', agent_id: agent.id });
+      await socket.next((e) => e.type === 'subscribed');
+      fake.enqueue({ content: 'from the worker', chunkDelayMs: 5 });
+      const run = (await apiA.post(`/v1/agents/${agent.id}/messages/async`, { input: 'hi' })).body;
+      const end = await socket.next((e) => e.type === 'agent_response_end', 20_000);
+      expect(end).toEqual({ type: 'agent_response_end', run_id: run.id, stop_reason: 'end_turn' });
+      const responses = socket.events.filter((e) => e.type === 'agent_response');
+      expect(responses.map((e) => e.message_type)).toEqual([
+        'assistant_message',
+        'stop_reason',
+        'usage_statistics',
+      ]);
+      expect(responses[0]).toMatchObject({ message: 'from the worker', run_id: run.id, seq_id: 1 });
+    } finally {
+      socket.close();
+    }
   }, 60_000);
 
   it('cancels from B a run the worker executes; its agent takes the next message at once', async () => {

@@ -1,3 +1,4 @@
+import { closeGracefully } from '../../src/common/graceful-shutdown';
 import { RunSource, RunSources } from '../../src/streaming/run-source';
 import { WsGateway } from '../../src/streaming/ws/ws.gateway';
 import { startTestApp, TestApp } from '../support/app';
@@ -67,8 +68,10 @@ describe(`WebSocket gateway /ws (e2e, ${mode})`, () => {
     for (const c of open.splice(0)) c.close();
     await until(() => t.app.get(WsGateway).connections === 0);
   });
+  let shutDown = false;
   afterAll(async () => {
-    await t.close();
+    if (shutDown) t.contract.assert();
+    else await t.close();
     await fake.close();
   });
 
@@ -315,5 +318,25 @@ describe(`WebSocket gateway /ws (e2e, ${mode})`, () => {
     const live = await connect(a.keys.member.key);
     await new Promise((r) => setTimeout(r, HEARTBEAT_MS * 3));
     expect(live.closed).toBeUndefined();
+  });
+
+  // Last: it shuts the app down.
+  it('on shutdown closes idle sockets with 1001 at once and refuses new ones, within the grace period', async () => {
+    const c = await connect(a.keys.member.key);
+    const logs: string[] = [];
+    const logger = {
+      log: (m: string) => logs.push(m),
+      warn: (m: string) => logs.push(m),
+      error: (m: string) => logs.push(m),
+    };
+    const started = Date.now();
+    shutDown = true;
+    const closing = closeGracefully(t.app, 10_000, logger);
+    expect(await c.whenClosed()).toEqual({ code: 1001, reason: 'Server shutting down' });
+    expect(await closing).toBe(true);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await expect(
+      WsClient.connect(wsUrl, { headers: { authorization: `Bearer ${a.keys.member.key}` } }),
+    ).rejects.toThrow();
   });
 });
