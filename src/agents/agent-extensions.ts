@@ -13,7 +13,8 @@ export type AgentRelation = 'blocks' | 'tags' | 'tools' | 'sources' | 'identitie
  * value pg parses), and `toState` turns that value into AgentState fields.
  */
 export interface AgentStatePart {
-  relation: AgentRelation;
+  /** The relation `include` can leave out; without one, the part is always read. */
+  relation?: AgentRelation;
   sql: string;
   toState(value: unknown): Record<string, unknown>;
 }

@@ -223,7 +223,9 @@ export class AgentsService {
   ): Promise<Record<string, unknown>[]> {
     const parts = this.extensions
       .all()
-      .flatMap((e) => (e.statePart && include.has(e.statePart.relation) ? [e.statePart] : []));
+      .flatMap((e) =>
+        e.statePart && (!e.statePart.relation || include.has(e.statePart.relation)) ? [e.statePart] : [],
+      );
     const [rows, ...extra] = await Promise.all([
       this.agents.findWithRelations(p.organizationId, ids, {
         blocks: include.has('blocks'),

@@ -50,6 +50,26 @@ export interface StepExtras {
 
 @Injectable()
 export class MessagesRepository extends TenantRepository<MessageEntity> {
+  /**
+   * A message row `m` as JSON with the columns the runtime reads (not its embedding or search
+   * vector), for reads that aggregate messages into one statement; `camelRow` + `toAgentMessage`
+   * turn it back into an AgentMessage.
+   */
+  static readonly AGENT_MESSAGE_JSON = `json_build_object('id', m.id, 'role', m.role, 'content', m.content,
+    'tool_calls', m.tool_calls, 'tool_call_id', m.tool_call_id, 'name', m.name,
+    'tool_returns', m.tool_returns, 'approvals', m.approvals, 'approval_request_id', m.approval_request_id,
+    'run_id', m.run_id, 'step_id', m.step_id, 'otid', m.otid, 'sender_id', m.sender_id,
+    'is_err', m.is_err, 'model', m.model, 'created_at', m.created_at)`;
+
+  /**
+   * The approval request an agent row `a`'s context ends with (its last run stopped on
+   * `requires_approval`), as AGENT_MESSAGE_JSON; NULL when there is none.
+   */
+  static readonly PENDING_APPROVAL_JSON = `SELECT ${MessagesRepository.AGENT_MESSAGE_JSON}
+    FROM messages m
+    WHERE m.organization_id = a.organization_id AND m.id = a.message_ids[cardinality(a.message_ids)]
+      AND m.role = 'approval' AND jsonb_typeof(m.tool_calls) = 'array' AND jsonb_array_length(m.tool_calls) > 0`;
+
   constructor(@InjectDataSource() private readonly ds: DataSource) {
     super(ds.getRepository(MessageEntity));
   }
@@ -216,25 +236,6 @@ export class MessagesRepository extends TenantRepository<MessageEntity> {
         );
       await setContext(m, organizationId, input.agentId, conversationId, input.inContextMessageIds);
     });
-  }
-
-  /**
-   * For each agent whose context ends with an approval request (its last run stopped on
-   * `requires_approval`), that request; one query for the whole batch.
-   */
-  async pendingApprovals(organizationId: string, agentIds: string[]): Promise<Map<string, AgentMessage>> {
-    if (agentIds.length === 0) return new Map();
-    const rows = await this.scoped(organizationId, 'm')
-      .innerJoin(
-        AgentEntity,
-        'a',
-        'a.organization_id = m.organization_id AND m.id = a.message_ids[cardinality(a.message_ids)]',
-      )
-      .andWhere('a.id = ANY(:agentIds)', { agentIds })
-      .andWhere(`m.role = 'approval'`)
-      .andWhere(`jsonb_typeof(m.tool_calls) = 'array' AND jsonb_array_length(m.tool_calls) > 0`)
-      .getMany();
-    return new Map(rows.map((r) => [r.agentId, toAgentMessage(r)]));
   }
 
   /** Resets the agent's context to the given ids (history stays stored and searchable). */

@@ -8,6 +8,7 @@ import { camelRow, preparedRead } from '../database/prepared';
 import type { BlockEntity } from '../memory/block.entity';
 import { toAgentMessage } from '../messages/message.mapper';
 import type { MessageEntity } from '../messages/message.entity';
+import { MessagesRepository } from '../messages/messages.repository';
 import { ToolEntity } from '../tools/tool.entity';
 
 /** What the system prompt is compiled from, besides the agent row: re-read before every step. */
@@ -46,13 +47,6 @@ const PROMPT_COLUMNS = [
      WHERE aa.organization_id = a.organization_id AND aa.agent_id = a.id), '{}') AS _archive_tags`,
 ];
 
-/** The columns of a message the runtime reads (not its embedding or search vector). */
-const MESSAGE_JSON = `json_build_object('id', m.id, 'role', m.role, 'content', m.content,
-  'tool_calls', m.tool_calls, 'tool_call_id', m.tool_call_id, 'name', m.name,
-  'tool_returns', m.tool_returns, 'approvals', m.approvals, 'approval_request_id', m.approval_request_id,
-  'run_id', m.run_id, 'step_id', m.step_id, 'otid', m.otid, 'sender_id', m.sender_id,
-  'is_err', m.is_err, 'model', m.model, 'created_at', m.created_at)`;
-
 /**
  * The reads of the agent loop, each one prepared statement: the whole context of a run (agent
  * row, tools, in-context messages, prompt inputs) before its first step, and the prompt inputs
@@ -73,7 +67,7 @@ export class RunContextRepository {
     withMessages = true,
   ): Promise<RunContext | null> {
     const messages = withMessages
-      ? `COALESCE((SELECT json_agg(${MESSAGE_JSON} ORDER BY u.ord)
+      ? `COALESCE((SELECT json_agg(${MessagesRepository.AGENT_MESSAGE_JSON} ORDER BY u.ord)
            FROM unnest(a.message_ids) WITH ORDINALITY AS u(id, ord)
            JOIN messages m ON m.id = u.id AND m.organization_id = a.organization_id), '[]')`
       : `'[]'::json`;
