@@ -155,12 +155,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PORT: 'x', REDIS_URL: 'nope' })).toThrow(/PORT: .*; REDIS_URL: /);
   });
 
-  it('reads the run lease, sweep interval, event retention and concurrency', () => {
+  it('reads the run lease, sweep interval, event retention, concurrency and callback retries', () => {
     expect(loadConfig({}).runs).toEqual({
       leaseMs: 30_000,
       sweepMs: 5_000,
       eventsTtlMs: 3_600_000,
       concurrency: 8,
+      callbackAttempts: 5,
+      callbackBackoffMs: 1_000,
     });
     expect(
       loadConfig({
@@ -168,8 +170,18 @@ describe('loadConfig', () => {
         ENGRAM_RUN_SWEEP_MS: '500',
         ENGRAM_RUN_EVENTS_TTL_MS: '60000',
         ENGRAM_RUN_CONCURRENCY: '2',
+        ENGRAM_RUN_CALLBACK_ATTEMPTS: '3',
+        ENGRAM_RUN_CALLBACK_BACKOFF_MS: '250',
       }).runs,
-    ).toEqual({ leaseMs: 4_000, sweepMs: 500, eventsTtlMs: 60_000, concurrency: 2 });
+    ).toEqual({
+      leaseMs: 4_000,
+      sweepMs: 500,
+      eventsTtlMs: 60_000,
+      concurrency: 2,
+      callbackAttempts: 3,
+      callbackBackoffMs: 250,
+    });
     expect(() => loadConfig({ ENGRAM_RUN_CONCURRENCY: '0' })).toThrow(/ENGRAM_RUN_CONCURRENCY/);
+    expect(() => loadConfig({ ENGRAM_RUN_CALLBACK_ATTEMPTS: '0' })).toThrow(/ENGRAM_RUN_CALLBACK_ATTEMPTS/);
   });
 });

@@ -98,6 +98,8 @@ const envSchema = z.object({
   ENGRAM_RUN_LEASE_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   ENGRAM_INGEST_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   ENGRAM_RUN_SWEEP_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  ENGRAM_RUN_CALLBACK_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  ENGRAM_RUN_CALLBACK_BACKOFF_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),
   ENGRAM_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
   ENGRAM_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(25_000),
   ENGRAM_METRICS_ENABLED: boolish.default(true),
@@ -185,6 +187,9 @@ export interface AppConfig {
     eventsTtlMs: number;
     /** Queued runs one process executes at once. */
     concurrency: number;
+    /** `callback_url` POSTs: tries in all, and the first wait between them (doubling after each). */
+    callbackAttempts: number;
+    callbackBackoffMs: number;
   };
   /** How long boot waits for Postgres and Redis before giving up, naming the variable. */
   connectTimeoutMs: number;
@@ -286,6 +291,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       sweepMs: e.ENGRAM_RUN_SWEEP_MS,
       eventsTtlMs: e.ENGRAM_RUN_EVENTS_TTL_MS,
       concurrency: e.ENGRAM_RUN_CONCURRENCY,
+      callbackAttempts: e.ENGRAM_RUN_CALLBACK_ATTEMPTS,
+      callbackBackoffMs: e.ENGRAM_RUN_CALLBACK_BACKOFF_MS,
     },
     connectTimeoutMs: e.ENGRAM_CONNECT_TIMEOUT_MS,
     secretsKey: e.ENGRAM_SECRETS_KEY,

@@ -51,5 +51,8 @@ export class ChatCompletionRequestDto {
   @ValidateNested()
   @Type(() => StreamOptionsDto)
   stream_options?: StreamOptionsDto | null;
-  @ApiPropertyOptional() @IsOptional() @IsString() user?: string;
+  @ApiPropertyOptional({ description: "The acting user's id; any other is refused (422)" })
+  @IsOptional()
+  @IsString()
+  user?: string;
 }

@@ -27,7 +27,14 @@ function text(content: unknown): string {
 export class OpenAiService {
   constructor(private readonly sends: SendService) {}
 
-  private request(dto: ChatCompletionRequestDto, stream: boolean): RunRequest {
+  private request(p: Principal, dto: ChatCompletionRequestDto, stream: boolean): RunRequest {
+    // Letta reads `user` as the id of the user to act as; here the acting user comes from the
+    // credentials (or the user_id header), so only that same id is accepted.
+    if (dto.user !== undefined && dto.user !== p.userId)
+      throw new InvalidInputError(
+        `user: '${dto.user}' is not the acting user; act as another user with the user_id header or its credentials`,
+        'unsupported_field',
+      );
     const last = [...dto.messages].reverse().find((m) => m.role === 'user');
     const content = last ? text(last.content) : '';
     if (!content) throw new InvalidInputError('messages: needs a user message with text content');
@@ -39,7 +46,7 @@ export class OpenAiService {
   }
 
   async complete(p: Principal, dto: ChatCompletionRequestDto) {
-    const res = await this.sends.send(p, dto.model, this.request(dto, false));
+    const res = await this.sends.send(p, dto.model, this.request(p, dto, false));
     const content = res.messages
       .filter((m) => (m as { message_type?: string }).message_type === 'assistant_message')
       .map((m) => text((m as { content?: unknown }).content))
@@ -67,7 +74,7 @@ export class OpenAiService {
 
   /** ChatCompletionChunks: a role chunk, content deltas, a finish chunk (and usage when asked). */
   async stream(p: Principal, dto: ChatCompletionRequestDto) {
-    const run = await this.sends.stream(p, dto.model, this.request(dto, true));
+    const run = await this.sends.stream(p, dto.model, this.request(p, dto, true));
     const id = `chatcmpl-${run.runId}`;
     const created = Math.floor(Date.now() / 1000);
     const includeUsage = Boolean(dto.stream_options?.include_usage);

@@ -55,7 +55,7 @@ export class BullJobQueue<T extends object = Record<string, unknown>> implements
       delay: options.delayMs && options.delayMs > 0 ? options.delayMs : undefined,
       repeat: options.repeatEveryMs !== undefined ? { every: options.repeatEveryMs } : undefined,
       attempts: Math.max(1, options.attempts ?? 1),
-      backoff: options.backoffMs ? { type: 'fixed', delay: options.backoffMs } : undefined,
+      backoff: options.backoffMs ? { type: options.backoff ?? 'fixed', delay: options.backoffMs } : undefined,
     });
     return options.repeatEveryMs !== undefined && options.jobId ? options.jobId : String(job.id);
   }

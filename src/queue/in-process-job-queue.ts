@@ -9,6 +9,7 @@ interface Pending<T> {
   job: Job<T>;
   attempts: number;
   backoffMs: number;
+  exponential?: boolean;
 }
 
 /**
@@ -50,7 +51,12 @@ export class InProcessJobQueue<T extends object = Record<string, unknown>> imple
       return Promise.resolve(id);
     }
     if (this.known.has(id)) return Promise.resolve(id);
-    const pending = { job: { id, name, data, attempt: 1 }, attempts, backoffMs };
+    const pending = {
+      job: { id, name, data, attempt: 1 },
+      attempts,
+      backoffMs,
+      exponential: options.backoff === 'exponential',
+    };
     if (options.delayMs && options.delayMs > 0) this.delay(pending, options.delayMs);
     else this.enqueue(pending);
     return Promise.resolve(id);
@@ -144,7 +150,9 @@ export class InProcessJobQueue<T extends object = Record<string, unknown>> imple
       if (job.attempt < pending.attempts && !this.closed) {
         retrying = true;
         const next = { ...pending, job: { ...job, attempt: job.attempt + 1 } };
-        if (pending.backoffMs > 0) this.delay(next, pending.backoffMs);
+        // Bull's exponential backoff: delay × 2^(tries made - 1).
+        const wait = pending.exponential ? pending.backoffMs * 2 ** (job.attempt - 1) : pending.backoffMs;
+        if (wait > 0) this.delay(next, wait);
         else setImmediate(() => this.enqueue(next));
       } else {
         this.failed++;

@@ -19,6 +19,8 @@ export interface JobOptions {
   attempts?: number;
   /** Wait between tries. */
   backoffMs?: number;
+  /** `exponential`: the wait doubles after each try (backoffMs, 2×, 4×...). Default `fixed`. */
+  backoff?: 'fixed' | 'exponential';
 }
 
 export interface Job<T> {

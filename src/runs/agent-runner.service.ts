@@ -23,7 +23,7 @@ import { AgentEntity } from '../agents/agent.entity';
 import { AgentsService } from '../agents/agents.service';
 import { ArchivalMemoryService, RecallSearchService } from '../archival';
 import { Principal } from '../common/auth/principal';
-import { ConflictError, DomainError, NotFoundError } from '../common/errors';
+import { ConflictError, DomainError, InvalidInputError, NotFoundError } from '../common/errors';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { newId } from '../common/ids';
@@ -38,6 +38,7 @@ import { modelHandle, systemMessage, wireOptions } from '../messages/wire';
 import { ToolExecutors } from '../tools/tool-executors';
 import { ToolEntity } from '../tools/tool.entity';
 import { AgentLocks } from './agent-locks';
+import { RunCallbacks } from './run-callbacks';
 import { RunEntity, RunStatus } from './run.entity';
 import { PromptInputs, RunContextRepository } from './run-context.repository';
 import { RunRequest } from './run-request';
@@ -76,6 +77,7 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly locks: AgentLocks,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: MetricsService,
+    private readonly callbacks: RunCallbacks,
   ) {
     // A cancel from any process reaches the one executing the run.
     events.onCancel((runId) => this.active.get(runId)?.abort());
@@ -114,7 +116,12 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
   async createRun(p: Principal, agentId: string, req: RunRequest, background: boolean): Promise<RunEntity> {
     const agent = await this.agents.get(p, agentId);
     const conversation = req.conversationId ? await this.conversation(p, agentId, req.conversationId) : null;
-    this.models.resolve(conversation?.model ?? modelHandle(agent));
+    const resolved = this.resolveModel(conversation?.model ?? modelHandle(agent), req);
+    if (req.logprobs && resolved.llmConfig.model_endpoint_type === 'anthropic')
+      throw new InvalidInputError(
+        `return_logprobs is only supported by OpenAI-compatible providers, not '${resolved.provider}'`,
+        'unsupported_field',
+      );
     const run = await this.runs.insert({
       id: req.runId ?? newId('run'),
       organizationId: p.organizationId,
@@ -134,8 +141,19 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
         Date.now() + Math.max(this.config.runs.leaseMs * 4, background ? 3_600_000 : 0),
       ),
       createdById: p.userId,
+      callbackUrl: req.callbackUrl ?? null,
     });
     return run;
+  }
+
+  /** The thread's model, or the request's `override_model` (a 422 naming it when unusable). */
+  private resolveModel(handle: string, req: RunRequest): ResolvedModel {
+    if (!req.overrideModel) return this.models.resolve(handle);
+    try {
+      return this.models.resolve(req.overrideModel);
+    } catch (err) {
+      throw new InvalidInputError(`override_model: ${(err as Error).message}`, 'invalid_override_model');
+    }
   }
 
   /**
@@ -156,6 +174,11 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
     } finally {
       this.active.delete(run.id);
       this.events.close(run.id);
+      // The run has ended (its callback job skips a run still active, e.g. one never started).
+      if (run.callbackUrl)
+        await this.callbacks
+          .schedule(run)
+          .catch((err: Error) => this.logger.warn(`run ${run.id}: callback not queued: ${err.message}`));
     }
   }
 
@@ -173,6 +196,7 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
       if (local) local.abort();
       else await this.events.requestCancel(run.id).catch(() => undefined);
       if (done) cancelled.push(run.id);
+      if (done) await this.callbacks.schedule(run).catch(() => undefined);
     }
     return cancelled;
   }
@@ -210,12 +234,16 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
       const conversation = run.conversationId
         ? await this.conversation(p, agent.id, run.conversationId)
         : null;
-      const handle = conversation?.model ?? modelHandle(agent);
-      const resolved = this.models.resolve(handle);
+      const handle = req.overrideModel ?? conversation?.model ?? modelHandle(agent);
+      const resolved = this.resolveModel(conversation?.model ?? modelHandle(agent), req);
+      // Letta's override_model swaps the whole llm_config for the request.
+      const llmConfig = req.overrideModel
+        ? (resolved.llmConfig as unknown as Record<string, unknown>)
+        : agent.llmConfig;
       const inContext = conversation
         ? await this.messages.findInOrder(org, conversation.inContextMessageIds)
         : await this.inContextMessages(p, agent, context.inContext);
-      const config = agentConfig(agent, resolved, toolRows);
+      const config = agentConfig(agent, resolved, toolRows, llmConfig);
       if (conversation?.contextWindowLimit) config.contextWindow = conversation.contextWindowLimit;
       const conversationId = conversation?.id ?? null;
       const archival = this.archival.portFor(p, agent.id);
@@ -248,7 +276,7 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
                   : null;
               const stored = await this.messages.persistStep(org, input, {
                 modelHandle: handle,
-                modelEndpoint: (agent.llmConfig.model_endpoint as string | undefined) ?? null,
+                modelEndpoint: (llmConfig.model_endpoint as string | undefined) ?? null,
                 contextWindow: config.contextWindow,
                 conversationId,
                 agentPatch: end?.agent,
@@ -280,6 +308,10 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
           assistantMessageToolName: wire.assistantMessageToolName,
           assistantMessageToolKwarg: wire.assistantMessageToolKwarg,
           signal: controller.signal,
+          overrideSystem: req.overrideSystem,
+          clientTools: req.clientTools,
+          includeCompactionMessages: req.includeCompactionMessages,
+          logprobs: req.logprobs,
         },
       );
     } catch (err) {
@@ -476,8 +508,12 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
 
 export { modelHandle, systemMessage, wireOptions };
 
-function agentConfig(agent: AgentEntity, resolved: ResolvedModel, toolRows: ToolEntity[]): AgentConfig {
-  const llm = agent.llmConfig;
+function agentConfig(
+  agent: AgentEntity,
+  resolved: ResolvedModel,
+  toolRows: ToolEntity[],
+  llm: Record<string, unknown>,
+): AgentConfig {
   const tools: ToolSpec[] = toolRows.map((t) => {
     const schema = (t.jsonSchema ?? {}) as { description?: string; parameters?: Record<string, unknown> };
     return {

@@ -1,4 +1,4 @@
-import type { MessageInput } from '@engram/agent-runtime';
+import type { ClientTool, MessageInput } from '@engram/agent-runtime';
 
 /** What a send asks for, after validation: the part of LettaRequest the runner uses. */
 export interface RunRequest {
@@ -14,4 +14,13 @@ export interface RunRequest {
   conversationId?: string;
   /** The run's id, when the caller derives it (a scheduled firing, so a retry finds its run). */
   runId?: string;
+  /** A model handle used for this run instead of the agent's (Letta's `override_model`). */
+  overrideModel?: string;
+  /** Sent to the LLM instead of the compiled system prompt (Letta's `override_system`). */
+  overrideSystem?: string;
+  clientTools?: ClientTool[];
+  /** POSTed the run's result when it ends (from the `run-callbacks` queue, with retries). */
+  callbackUrl?: string;
+  logprobs?: { topLogprobs?: number };
+  includeCompactionMessages?: boolean;
 }

@@ -17,6 +17,9 @@ export class RunEntity {
   @Column('jsonb', { nullable: true }) request: Record<string, unknown> | null;
   @Column('jsonb', { nullable: true }) metadata: Record<string, unknown> | null;
   @Column('text', { name: 'callback_url', nullable: true }) callbackUrl: string | null;
+  @Column('timestamptz', { name: 'callback_sent_at', nullable: true }) callbackSentAt: Date | null;
+  @Column('integer', { name: 'callback_status_code', nullable: true }) callbackStatusCode: number | null;
+  @Column('text', { name: 'callback_error', nullable: true }) callbackError: string | null;
   @Column('jsonb', { nullable: true }) error: { type: string; message: string } | null;
   @Column('jsonb', { nullable: true }) usage: Record<string, unknown> | null;
   @Column('bigint', { name: 'ttft_ns', nullable: true }) ttftNs: string | null;

@@ -9,6 +9,7 @@ import { AgentLocks } from './agent-locks';
 import { AgentRunner } from './agent-runner.service';
 import { LeaseSweeper } from './lease-sweeper';
 import { RunContextRepository } from './run-context.repository';
+import { RunCallbacks } from './run-callbacks';
 import { RunQueue } from './run-queue';
 import { RunEntity } from './run.entity';
 import { RunsController, StepsController } from './runs.controller';
@@ -39,6 +40,7 @@ import { WsRunSource } from './ws-run-source';
     RunsService,
     SendService,
     RunQueue,
+    RunCallbacks,
     AgentLocks,
     AgentRunner,
     LeaseSweeper,

@@ -32,7 +32,7 @@ export class SendController {
     @Body() dto: SendMessageDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const req = toRunRequest(dto);
+    const req = toRunRequest(dto, dto.streaming ? 'stream' : 'sync');
     if (dto.streaming) return this.write(reply, await this.sends.stream(p, id, req), dto.include_pings);
     return this.sends.send(p, id, req);
   }
@@ -45,13 +45,13 @@ export class SendController {
     @Body() dto: SendMessageDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    await this.write(reply, await this.sends.stream(p, id, toRunRequest(dto)), dto.include_pings);
+    await this.write(reply, await this.sends.stream(p, id, toRunRequest(dto, 'stream')), dto.include_pings);
   }
 
   @Post('messages/async')
   @HttpCode(200)
   sendAsync(@Auth() p: Principal, @Param('agent_id', agentId()) id: string, @Body() dto: SendMessageDto) {
-    return this.sends.sendAsync(p, id, toRunRequest(dto));
+    return this.sends.sendAsync(p, id, toRunRequest(dto, 'async'));
   }
 
   @Post('messages/cancel')

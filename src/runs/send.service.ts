@@ -42,10 +42,12 @@ export class SendService {
     const { result, wire } = await this.runner.execute(p, run, req);
     const keep = typeFilter(req.includeReturnMessageTypes);
     const produced = result.messages.filter((m) => m.role !== 'user' && m.role !== 'system');
+    const opts = req.includeCompactionMessages ? { ...wire, summaryAsSummaryMessage: true } : wire;
     return {
-      messages: toLettaMessageList(produced, wire).filter(keep),
+      messages: toLettaMessageList(produced, opts).filter(keep),
       stop_reason: { message_type: 'stop_reason', stop_reason: result.stopReason },
       usage: { ...result.usage, run_ids: [run.id] },
+      ...(req.logprobs ? { logprobs: result.logprobs ?? null } : {}),
     };
   }
 

@@ -188,12 +188,15 @@ export class SchedulesService implements OnApplicationBootstrap {
   }
 
   private runRequest(r: ScheduledRequest) {
-    return toRunRequest({
-      messages: r.messages,
-      max_steps: r.max_steps,
-      include_return_message_types: r.include_return_message_types,
-      background: true,
-    });
+    return toRunRequest(
+      {
+        messages: r.messages,
+        max_steps: r.max_steps,
+        include_return_message_types: r.include_return_message_types,
+        background: true,
+      },
+      'async',
+    );
   }
 
   private async enqueue(

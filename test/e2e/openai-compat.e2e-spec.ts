@@ -95,6 +95,22 @@ describe('OpenAI-compatible chat completions (e2e)', () => {
     const noUser = await post({ model: agent.id, messages: [{ role: 'system', content: 'x' }] });
     expect(noUser.status).toBeGreaterThanOrEqual(400);
     expect(((await noUser.json()) as { detail: string }).detail).toContain('user message');
+    // `user` names the acting user (Letta's actor): another one is refused, the same one accepted.
+    const runsBefore = (await ctx.api.get(`/v1/runs?agent_id=${agent.id}`)).body.length;
+    const otherUser = await post({
+      model: agent.id,
+      messages: [{ role: 'user', content: 'x' }],
+      user: 'user-x',
+    });
+    expect(otherUser.status).toBe(422);
+    expect(((await otherUser.json()) as { detail: string }).detail).toContain('user');
+    expect((await ctx.api.get(`/v1/runs?agent_id=${agent.id}`)).body.length).toBe(runsBefore);
+    const sameUser = await post({
+      model: agent.id,
+      messages: [{ role: 'user', content: 'x' }],
+      user: ctx.api.userId,
+    });
+    expect(sameUser.status).toBe(200);
     const other = await newTenant(new Api(ctx.t.baseUrl), 'other');
     const foreign = await post({ model: agent.id, messages: [{ role: 'user', content: 'x' }] }, other.userId);
     expect(foreign.status).toBe(404);

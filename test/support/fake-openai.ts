@@ -107,7 +107,7 @@ export class FakeOpenAiServer extends FakeLlmServer {
         object: 'chat.completion',
         created: Math.floor(Date.now() / 1000),
         model,
-        choices: [{ index: 0, message, finish_reason: finish, logprobs: null }],
+        choices: [{ index: 0, message, finish_reason: finish, logprobs: fakeLogprobs(body, reply) }],
         usage,
       },
       reply.headers,
@@ -200,6 +200,23 @@ export class FakeOpenAiServer extends FakeLlmServer {
       usage: { prompt_tokens: tokens, total_tokens: tokens },
     });
   }
+}
+
+/** With `logprobs: true`: one entry per word of the reply, `top_logprobs` alternatives each. */
+function fakeLogprobs(body: any, reply: FakeReply) {
+  if (!body.logprobs) return null;
+  const top = typeof body.top_logprobs === 'number' ? body.top_logprobs : 0;
+  const content = (reply.content ? wordChunks(reply.content) : []).map((token, i) => ({
+    token,
+    logprob: -0.25 * (i + 1),
+    bytes: [...Buffer.from(token)],
+    top_logprobs: Array.from({ length: top }, (_, k) => ({
+      token: `${token}${k}`,
+      logprob: -1 - k,
+      bytes: null,
+    })),
+  }));
+  return { content, refusal: null };
 }
 
 function toolCallJson(call: FakeToolCall & { id: string }) {

@@ -5,11 +5,11 @@
 import { LlmError, type LlmRequest, type LlmResponse, type LlmToolDefinition } from '@engram/llm/types';
 import { callLlm } from './llm-call';
 import { decideAfterTools, decideWithoutTools, type Continuation } from './continuation';
-import { DEFAULT_LETTA_MESSAGE_OPTIONS } from './letta-messages';
+import { DEFAULT_LETTA_MESSAGE_OPTIONS, toLettaMessages } from './letta-messages';
 import { fromLettaInput, toLlmMessages } from './message-input';
-import { AgentMessage, MessageContentPart, pendingApprovalRequest, textOf } from './messages';
+import { AgentMessage, MessageContentPart, otidFor, pendingApprovalRequest, textOf } from './messages';
 import { compileSystemPrompt } from './prompt';
-import { systemClock, uuidIds, type CompactionInfo, type StopReason } from './ports';
+import { systemClock, uuidIds, type CompactionInfo, type LettaStreamChunk, type StopReason } from './ports';
 import type { AgentPorts, RunAgentInput, RunAgentOptions, RunAgentResult } from './runtime-types';
 import { summarizeIfNeeded } from './summarizer';
 import { estimateRequestTokens } from './tokens';
@@ -132,6 +132,7 @@ async function llmStep(s: LoopState, isFinal: boolean): Promise<StepOutcome> {
     context = r.inContext;
     summaryMessages = [r.summaryMessage];
     compaction = r.compaction;
+    if (s.options.includeCompactionMessages) await emitCompaction(s, r.summaryMessage, r.compaction, force);
   };
 
   const assistantId = s.ports.ids.next('message');
@@ -144,12 +145,13 @@ async function llmStep(s: LoopState, isFinal: boolean): Promise<StepOutcome> {
       await summarize(attempt > 0);
       const request: LlmRequest = {
         model: agent.model,
-        messages: toLlmMessages(context, systemPrompt),
+        messages: toLlmMessages(context, s.options.overrideSystem ?? systemPrompt),
         ...(tools.length ? { tools, toolChoice } : {}),
         temperature: agent.temperature,
         maxTokens: agent.maxTokens,
         parallelToolCalls: agent.parallelToolCalls,
         signal: s.options.signal,
+        ...(s.options.logprobs ? { logprobs: s.options.logprobs } : {}),
       };
       const r = await clock.time('llm', () =>
         callLlm(request, {
@@ -179,6 +181,7 @@ async function llmStep(s: LoopState, isFinal: boolean): Promise<StepOutcome> {
     }
   }
   addUsage(s.usage, response);
+  if (s.options.logprobs) s.logprobs = response.logprobs ?? null;
 
   const now = s.ports.clock.now();
   const calls = response.toolCalls.map((c) => ({
@@ -270,6 +273,22 @@ export async function runAgent(
   const fullPorts = { ...ports, clock: ports.clock ?? systemClock, ids: ports.ids ?? uuidIds };
   const memgpt = isMemgptStyle(input.agent.agentType);
   const rules = [...(input.agent.toolRules ?? [])];
+  const clientTools = options.clientTools ?? [];
+  if (clientTools.length) {
+    // A client tool shadows an attached tool of the same name, as in Letta; its calls wait for
+    // the client like a tool that requires approval.
+    const names = new Set(clientTools.map((t) => t.name));
+    const specs = clientTools.map((t) => ({
+      name: t.name,
+      description: t.description ?? '',
+      parameters: t.parameters ?? { type: 'object', properties: {}, required: [] },
+    }));
+    input = {
+      ...input,
+      agent: { ...input.agent, tools: [...input.agent.tools.filter((t) => !names.has(t.name)), ...specs] },
+    };
+    for (const name of names) rules.push({ type: 'requires_approval', tool_name: name });
+  }
   for (const r of baseToolRulesFor(input.agent.agentType)) {
     if (
       input.agent.tools.some((t) => t.name === r.tool_name) &&
@@ -345,5 +364,40 @@ export async function runAgent(
     usage: s.usage,
     inContextMessageIds: s.inContext.map((m) => m.id),
     ...(error ? { error } : {}),
+    ...(options.logprobs ? { logprobs: s.logprobs ?? null } : {}),
   };
+}
+
+/** Letta's compaction chunks: an `event_message` saying why, then the `summary_message`. */
+async function emitCompaction(
+  s: LoopState,
+  summary: AgentMessage,
+  info: CompactionInfo,
+  forced: boolean,
+): Promise<void> {
+  if (!s.ports.events) return;
+  const trigger = forced ? 'context_window_exceeded' : 'post_step_context_check';
+  await s.ports.events.emit({
+    id: summary.id,
+    date: summary.createdAt.toISOString(),
+    message_type: 'event_message',
+    event_type: 'compaction',
+    event_data: { trigger },
+    otid: otidFor(summary.id, 0),
+    run_id: s.input.runId ?? null,
+    step_id: null,
+  });
+  for (const w of toLettaMessages(summary, { ...s.wire, summaryAsSummaryMessage: true }))
+    await s.ports.events.emit({
+      ...w,
+      otid: otidFor(summary.id, 1),
+      compaction_stats: {
+        trigger,
+        context_window: s.input.agent.contextWindow,
+        messages_count_before: info.messagesCountBefore,
+        messages_count_after: info.messagesCountAfter,
+        context_tokens_before: info.tokensBefore,
+        context_tokens_after: info.tokensAfter,
+      },
+    } as LettaStreamChunk);
 }

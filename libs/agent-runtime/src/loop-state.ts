@@ -1,5 +1,5 @@
 /** Shared state of one run and the single place a step is persisted and emitted. */
-import type { LlmResponse } from '@engram/llm/types';
+import type { LlmLogprobs, LlmResponse } from '@engram/llm/types';
 import { toLettaMessages, type LettaMessageOptions } from './letta-messages';
 import type { AgentMessage } from './messages';
 import { formatLocalTime, packHeartbeat } from './packing';
@@ -33,6 +33,8 @@ export interface LoopState {
   usage: LettaUsage;
   stepIndex: number;
   wire: LettaMessageOptions;
+  /** The last LLM call's log probabilities (when asked for). */
+  logprobs?: LlmLogprobs | null;
 }
 
 export function emptyUsage(runId?: string): LettaUsage {

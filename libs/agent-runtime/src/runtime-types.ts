@@ -1,5 +1,5 @@
 /** Inputs, options and results of `runAgent`. */
-import type { LlmUsage } from '@engram/llm/types';
+import type { LlmLogprobs, LlmUsage } from '@engram/llm/types';
 import type { AgentMessage } from './messages';
 import type { MessageInput } from './message-input';
 import type {
@@ -58,6 +58,27 @@ export interface RunAgentOptions {
   summarizeThreshold?: number;
   /** Emit stop_reason and usage_statistics chunks at the end (default true). */
   emitFinishChunks?: boolean;
+  /**
+   * Sent to the LLM instead of the compiled system prompt, for this run only (Letta's
+   * `override_system`). The stored system message is left as it is.
+   */
+  overrideSystem?: string;
+  /**
+   * Tools the client executes (Letta's `client_tools`): offered to the model beside the agent's
+   * tools; a call to one stops the run with `requires_approval`, and the client answers with a
+   * tool return in an approval message.
+   */
+  clientTools?: ClientTool[];
+  /** Emit `event_message` + `summary_message` chunks when the context is compacted. */
+  includeCompactionMessages?: boolean;
+  /** Ask the provider for the output tokens' log probabilities (OpenAI-compatible only). */
+  logprobs?: { topLogprobs?: number };
+}
+
+export interface ClientTool {
+  name: string;
+  description?: string | null;
+  parameters?: Record<string, unknown> | null;
 }
 
 export interface AgentPorts {
@@ -95,6 +116,8 @@ export interface RunAgentResult {
   /** The in-context id list after the run (what the last persistStep wrote). */
   inContextMessageIds: string[];
   error?: { type: string; message: string };
+  /** The last LLM call's log probabilities, when `logprobs` was asked for. */
+  logprobs?: LlmLogprobs | null;
 }
 
 export type { LlmUsage };

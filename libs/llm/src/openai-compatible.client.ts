@@ -18,6 +18,7 @@ import { countMessages, countTokens } from './tokens';
 import {
   LlmClient,
   LlmFinishReason,
+  LlmLogprobs,
   LlmMessage,
   LlmRequest,
   LlmResponse,
@@ -93,6 +94,10 @@ export class OpenAiCompatibleClient implements LlmClient {
       if (request.toolChoice) params.tool_choice = toToolChoice(request.toolChoice);
       if (request.parallelToolCalls !== undefined) params.parallel_tool_calls = request.parallelToolCalls;
     }
+    if (request.logprobs) {
+      params.logprobs = true;
+      if (request.logprobs.topLogprobs !== undefined) params.top_logprobs = request.logprobs.topLogprobs;
+    }
     return params;
   }
 
@@ -116,6 +121,7 @@ export class OpenAiCompatibleClient implements LlmClient {
       usage: completion.usage
         ? toUsage(completion.usage)
         : estimateUsage(request, (content ?? '') + toolCalls.map((c) => c.arguments).join('')),
+      ...(request.logprobs ? { logprobs: (choice?.logprobs as LlmLogprobs | null | undefined) ?? null } : {}),
     };
   }
 }

@@ -43,6 +43,17 @@ export interface LlmRequest {
   reasoningEffort?: 'minimal' | 'low' | 'medium' | 'high';
   /** Anthropic extended thinking: token budget for thinking blocks (>= 1024). Ignored elsewhere. */
   thinkingBudgetTokens?: number;
+  /**
+   * OpenAI-compatible providers: return the log probabilities of the output tokens, with this
+   * many alternatives per position (0-20). Other providers refuse it before the call.
+   */
+  logprobs?: { topLogprobs?: number };
+}
+
+/** OpenAI's ChoiceLogprobs: per output token, its log probability and the top alternatives. */
+export interface LlmLogprobs {
+  content?: Array<Record<string, unknown>> | null;
+  refusal?: Array<Record<string, unknown>> | null;
 }
 
 export interface LlmUsage {
@@ -63,6 +74,8 @@ export interface LlmResponse {
   toolCalls: LlmToolCall[];
   finishReason: LlmFinishReason;
   usage: LlmUsage;
+  /** Present when the request asked for `logprobs` and the provider returned them. */
+  logprobs?: LlmLogprobs | null;
 }
 
 export type LlmStreamEvent =

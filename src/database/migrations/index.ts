@@ -11,6 +11,7 @@ import { StepMetricsAndApprovalLinks1795577000000 } from './1795577000000-StepMe
 import { FoldersAndFiles1795578000000 } from './1795578000000-FoldersAndFiles';
 import { ScheduledMessages1795579500000 } from './1795579500000-ScheduledMessages';
 import { Conversations1796200000000 } from './1796200000000-Conversations';
+import { RunCallbacks1796300000000 } from './1796300000000-RunCallbacks';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list works from
@@ -30,4 +31,5 @@ export const MIGRATIONS = [
   FoldersAndFiles1795578000000,
   ScheduledMessages1795579500000,
   Conversations1796200000000,
+  RunCallbacks1796300000000,
 ];
