@@ -1,3 +1,5 @@
+import { ApiOk } from '../common/api-response';
+import { RunResponse, RunUsageResponse, StepMetricsResponse, StepResponse } from './run.response';
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -24,6 +26,7 @@ export class RunsController {
     private readonly metrics: MetricsService,
   ) {}
 
+  @ApiOk([RunResponse])
   @Get()
   async list(@Auth() p: Principal, @Query() q: ListRunsQueryDto) {
     const order = q.order ?? (q.ascending === undefined ? 'desc' : q.ascending ? 'asc' : 'desc');
@@ -43,6 +46,7 @@ export class RunsController {
     return runs.map(toRunDto);
   }
 
+  @ApiOk(RunResponse)
   @Get(':run_id')
   async get(@Auth() p: Principal, @Param('run_id', runId()) id: string) {
     return toRunDto(await this.runs.get(p, id));
@@ -53,11 +57,13 @@ export class RunsController {
     return this.runs.messagesOf(p, id, pageRequest(q, { order: 'asc', limit: 100 }));
   }
 
+  @ApiOk(RunUsageResponse)
   @Get(':run_id/usage')
   usage(@Auth() p: Principal, @Param('run_id', runId()) id: string) {
     return this.runs.usage(p, id);
   }
 
+  @ApiOk([StepResponse])
   @Get(':run_id/steps')
   async steps(@Auth() p: Principal, @Param('run_id', runId()) id: string, @Query() q: PageQueryDto) {
     return (await this.runs.steps(p, { runId: id }, pageRequest(q, { order: 'asc' }))).map(toStepDto);
@@ -101,6 +107,7 @@ export class RunsController {
 export class StepsController {
   constructor(private readonly runs: RunsService) {}
 
+  @ApiOk([StepResponse])
   @Get()
   async list(@Auth() p: Principal, @Query() q: ListStepsQueryDto) {
     const steps = await this.runs.steps(
@@ -117,6 +124,7 @@ export class StepsController {
     return steps.map(toStepDto);
   }
 
+  @ApiOk(StepResponse)
   @Get(':step_id')
   async get(@Auth() p: Principal, @Param('step_id', stepId()) id: string) {
     return toStepDto(await this.runs.step(p, id));
@@ -127,11 +135,13 @@ export class StepsController {
     return this.runs.stepMessages(p, id, pageRequest(q, { order: 'asc', limit: 100 }));
   }
 
+  @ApiOk(StepMetricsResponse)
   @Get(':step_id/metrics')
   async metrics(@Auth() p: Principal, @Param('step_id', stepId()) id: string) {
     return toStepMetricsDto(await this.runs.step(p, id));
   }
 
+  @ApiOk(StepResponse)
   @Patch(':step_id/feedback')
   async feedback(@Auth() p: Principal, @Param('step_id', stepId()) id: string, @Body() dto: FeedbackDto) {
     return toStepDto(await this.runs.feedback(p, id, dto.feedback ?? null, dto.tags ?? undefined));

@@ -1,3 +1,5 @@
+import { ApiOk } from '../common/api-response';
+import { RunResponse } from './run.response';
 import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -48,6 +50,7 @@ export class SendController {
     await this.write(reply, await this.sends.stream(p, id, toRunRequest(dto, 'stream')), dto.include_pings);
   }
 
+  @ApiOk(RunResponse)
   @Post('messages/async')
   @HttpCode(200)
   sendAsync(@Auth() p: Principal, @Param('agent_id', agentId()) id: string, @Body() dto: SendMessageDto) {
