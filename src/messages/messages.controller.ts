@@ -3,7 +3,14 @@ import { ApiTags } from '@nestjs/swagger';
 import { Auth, Principal } from '../common/auth/principal';
 import { IdPipe } from '../common/id.pipe';
 import { pageRequest } from '../common/pagination';
-import { ListMessagesQueryDto, ResetDto, SummarizeDto } from './dto/list-messages.dto';
+import { ApiOk } from '../common/api-response';
+import { LettaMessageResponse } from './dto/letta-message.response';
+import {
+  ListAllMessagesQueryDto,
+  ListMessagesQueryDto,
+  ResetDto,
+  SummarizeDto,
+} from './dto/list-messages.dto';
 import { MessagesService } from './messages.service';
 import { Access } from '../common/auth/access.decorator';
 
@@ -51,6 +58,15 @@ export class AgentMessagesController {
 @Controller('messages')
 export class MessagesController {
   constructor(private readonly messages: MessagesService) {}
+
+  @ApiOk([LettaMessageResponse])
+  @Get()
+  listAll(@Auth() p: Principal, @Query() q: ListAllMessagesQueryDto) {
+    return this.messages.listAll(p, pageRequest(q, { order: 'desc', limit: 100 }), {
+      types: q.include_return_message_types,
+      conversationId: q.conversation_id,
+    });
+  }
 
   @Get(':message_id')
   async get(@Auth() p: Principal, @Param('message_id', new IdPipe('message')) id: string) {

@@ -87,6 +87,24 @@ export class MessagesRepository extends TenantRepository<MessageEntity> {
 
   /** History in insertion order, keyset-paged by message id cursors. */
   async list(organizationId: string, f: MessageFilter, page: MessagePage): Promise<AgentMessage[]> {
+    return (await this.listRows(organizationId, f, page)).map(toAgentMessage);
+  }
+
+  /** The same, each message with its agent (for lists across agents, rendered per agent). */
+  async listWithAgents(
+    organizationId: string,
+    f: MessageFilter,
+    page: MessagePage,
+  ): Promise<Array<{ agentId: string; message: AgentMessage }>> {
+    const rows = await this.listRows(organizationId, f, page);
+    return rows.map((r) => ({ agentId: r.agentId, message: toAgentMessage(r) }));
+  }
+
+  private async listRows(
+    organizationId: string,
+    f: MessageFilter,
+    page: MessagePage,
+  ): Promise<MessageEntity[]> {
     const qb = this.scoped(organizationId, 'm');
     if (f.agentId) qb.andWhere('m.agent_id = :agentId', { agentId: f.agentId });
     if (f.conversation === null) qb.andWhere('m.conversation_id IS NULL');
@@ -110,7 +128,7 @@ export class MessagesRepository extends TenantRepository<MessageEntity> {
     const fetchDesc = forward ? desc : !desc;
     qb.orderBy('m.sequence_id', fetchDesc ? 'DESC' : 'ASC').limit(page.limit);
     const rows = await qb.getMany();
-    return (forward ? rows : rows.reverse()).map(toAgentMessage);
+    return forward ? rows : rows.reverse();
   }
 
   async count(organizationId: string, agentId: string): Promise<number> {

@@ -50,6 +50,34 @@ export class MessagesService {
   }
 
   /**
+   * GET /v1/messages: the organization's messages across agents, in Letta's rendering (each
+   * message the way its own agent's type renders it); `conversationId` narrows to one thread.
+   */
+  async listAll(p: Principal, page: MessagePage, opts: { types?: string[]; conversationId?: string }) {
+    let conversation: MessageFilter['conversation'];
+    if (opts.conversationId === 'default') conversation = null;
+    else if (opts.conversationId) {
+      const c = await this.conversations.findById(p.organizationId, opts.conversationId);
+      if (!c) throw new NotFoundError('Conversation', opts.conversationId);
+      conversation = { id: c.id, inherited: c.inheritedMessageIds };
+    }
+    const rows = await this.messages.listWithAgents(p.organizationId, { conversation }, page);
+    const types = new Map<string, string>();
+    for (const id of new Set(rows.map((r) => r.agentId)))
+      types.set(id, (await this.agents.get(p, id)).agentType);
+    // Consecutive messages of one agent render together (a tool call beside its return).
+    const out: ReturnType<MessagesService['render']> = [];
+    for (let i = 0; i < rows.length;) {
+      let j = i;
+      while (j < rows.length && rows[j].agentId === rows[i].agentId) j++;
+      const group = rows.slice(i, j).map((r) => r.message);
+      out.push(...this.render(group, types.get(rows[i].agentId)!, {}, opts.types));
+      i = j;
+    }
+    return out;
+  }
+
+  /**
    * The history filter of one of the agent's threads: `default` is the agent's own (messages of
    * no conversation), a conversation id that conversation's (404 unless it is the agent's).
    */

@@ -10,6 +10,7 @@ describe('compat: @letta-ai/letta-client conversations', () => {
   let t: TestApp;
   let client: Letta;
   let stranger: Letta;
+  let root: Api;
 
   const letta = (userId: string) =>
     new Letta({ baseURL: t.baseUrl, apiKey: 'x', maxRetries: 0, defaultHeaders: { user_id: userId } });
@@ -32,7 +33,7 @@ describe('compat: @letta-ai/letta-client conversations', () => {
   beforeAll(async () => {
     fake = await FakeOpenAiServer.start({ defaultReply: { content: 'OK' } });
     t = await startTestApp({ OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: fake.baseUrl });
-    const root = new Api(t.baseUrl);
+    root = new Api(t.baseUrl);
     client = letta((await newTenant(root, 'compat-conv')).userId);
     stranger = letta((await newTenant(root, 'compat-conv-other')).userId);
   });
@@ -244,7 +245,8 @@ describe('compat: @letta-ai/letta-client conversations', () => {
 
     const prompt = await client.conversations.recompile(source.id);
     expect(prompt).toContain('The user is Sam.');
-    expect(await client.conversations.recompile(source.id, { dry_run: true })).toBe(prompt);
+    const undated = (text: string) => text.replace(/Current date and time: .*/, '');
+    expect(undated(await client.conversations.recompile(source.id, { dry_run: true }))).toBe(undated(prompt));
 
     fake.enqueue({ content: 'Sam asked two questions.' });
     const compacted = await client.conversations.messages.compact(source.id);
@@ -290,5 +292,47 @@ describe('compat: @letta-ai/letta-client conversations', () => {
     expect(cancelled).toEqual({ [runId]: 'cancelled' });
     expect((await client.runs.retrieve(runId)).status).toBe('cancelled');
     await expect(client.conversations.cancel(c.id)).rejects.toBeInstanceOf(ConflictError);
+  });
+
+  it("messages.list lists the organization's messages across agents and conversations", async () => {
+    const solo = letta((await newTenant(root, 'compat-all-messages')).userId);
+    const plain = await solo.agents.create({ model: 'openai/gpt-4o-mini' });
+    const memgpt = await solo.agents.create({ model: 'openai/gpt-4o-mini', agent_type: 'memgpt_v2_agent' });
+    fake.reset();
+    fake.enqueue(
+      { content: 'reply A' },
+      { toolCalls: [{ name: 'send_message', arguments: { message: 'reply B' } }] },
+      { content: 'conv reply' },
+    );
+    await solo.agents.messages.create(plain.id, { input: 'hello A' });
+    await solo.agents.messages.create(memgpt.id, { input: 'hello B' });
+    const conv = await solo.conversations.create({ agent_id: plain.id });
+    await collect(await solo.conversations.messages.create(conv.id, { input: 'in conv' }));
+
+    const talk = { include_return_message_types: ['user_message' as const, 'assistant_message' as const] };
+    const said = (list: Chunk[]) => list.map((m) => m.content);
+    // Each agent's messages rendered the way its type renders them (send_message as an assistant message).
+    const all = (await solo.messages.list({ ...talk, order: 'asc' })) as Chunk[];
+    expect(said(all)).toEqual(['hello A', 'reply A', 'hello B', 'reply B', 'in conv', 'conv reply']);
+    expect(said((await solo.messages.list(talk)) as Chunk[])).toEqual(said(all).reverse());
+    expect(
+      said((await solo.messages.list({ ...talk, conversation_id: conv.id, order: 'asc' })) as Chunk[]),
+    ).toEqual(['in conv', 'conv reply']);
+    const withSystem = (await solo.messages.list({ conversation_id: conv.id, order: 'asc' })) as Chunk[];
+    expect(withSystem[0].message_type).toBe('system_message');
+    expect(
+      said((await solo.messages.list({ ...talk, conversation_id: 'default', order: 'asc' })) as Chunk[]),
+    ).toEqual(['hello A', 'reply A', 'hello B', 'reply B']);
+    const firstTwo = (await solo.messages.list({ order: 'asc', limit: 2 })) as Chunk[];
+    expect(firstTwo).toHaveLength(2);
+    const next = (await solo.messages.list({ order: 'asc', limit: 2, after: firstTwo[1].id })) as Chunk[];
+    expect(next[0].id).not.toBe(firstTwo[1].id);
+    const everything = (await solo.messages.list({ order: 'asc', limit: 1000 })) as Chunk[];
+    expect(everything.slice(2, 4).map((m) => m.id)).toEqual(next.map((m) => m.id));
+
+    const theirs = new Set(((await stranger.messages.list({ limit: 1000 })) as Chunk[]).map((m) => m.id));
+    expect(everything.filter((m) => theirs.has(m.id!))).toEqual([]);
+    await expect(stranger.messages.list({ conversation_id: conv.id })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(stranger.messages.list({ after: everything[0].id! })).rejects.toBeInstanceOf(NotFoundError);
   });
 });

@@ -99,6 +99,23 @@ describe('conversations: bad input (e2e)', () => {
     expectDetail(await api.post(`${base}/cancel?agent_id=${otherAgent}`), 404, /Conversation/);
   });
 
+  it('GET /v1/messages refuses bad parameters', async () => {
+    expectDetail(await api.get('/v1/messages?conversation_id=nope'), 422, /conversation_id/);
+    expectDetail(await api.get(`/v1/messages?conversation_id=conv-${randomUUID()}`), 404, /Conversation/);
+    expectDetail(
+      await api.get('/v1/messages?include_return_message_types=shout'),
+      422,
+      /include_return_message_types/,
+    );
+    expectDetail(await api.get('/v1/messages?limit=5000'), 422, /limit/);
+    expectDetail(await api.get('/v1/messages?order=sideways'), 422, /order/);
+    expectDetail(await api.get('/v1/messages?agent_id=x'), 422, /agent_id/);
+    expectDetail(await api.get(`/v1/messages?before=message-${randomUUID()}`), 404, /Message/);
+    const ok = await api.get('/v1/messages?limit=1');
+    expect(ok.status).toBe(200);
+    expect(ok.body).toHaveLength(1);
+  });
+
   it('a sync send answers LettaResponse; a deleted conversation is gone', async () => {
     const c = (await api.post(`/v1/conversations?agent_id=${agentId}`, {})).body;
     fake.enqueue({ content: 'Plain JSON.' });

@@ -244,6 +244,9 @@ const ROUTES: Record<string, RouteFixture> = {
   'PATCH /v1/agents/:agent_id/reset-messages': { variants: [{ body: {} }] },
   'POST /v1/agents/:agent_id/summarize': {},
   'GET /v1/messages/:message_id': {},
+  'GET /v1/messages': {
+    variants: [own, { query: { after: '$message' } }, { query: { conversation_id: '$conversation' } }],
+  },
   'GET /v1/runs': {
     variants: [
       own,

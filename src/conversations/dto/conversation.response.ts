@@ -1,5 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { Bool, Date_, Int, NDate, NInt, NObj, NStr, Obj, Str, StrArr } from '../../common/api-response';
+import { Bool, Date_, Int, NDate, NInt, NObj, NStr, Str, StrArr } from '../../common/api-response';
+
+export { LettaMessageResponse, LettaResponseResponse } from '../../messages/dto/letta-message.response';
 
 /** Letta's Conversation. */
 export class ConversationResponse {
@@ -19,35 +20,6 @@ export class ConversationResponse {
   @NStr() last_updated_by_id: string | null;
   @Date_() created_at: string;
   @Date_() updated_at: string;
-}
-
-/** One Letta message (`user_message`, `assistant_message`, `tool_call_message`, ...). */
-export class LettaMessageResponse {
-  @Str() id: string;
-  @Str({
-    enum: [
-      'system_message',
-      'user_message',
-      'assistant_message',
-      'reasoning_message',
-      'hidden_reasoning_message',
-      'tool_call_message',
-      'tool_return_message',
-      'approval_request_message',
-      'approval_response_message',
-      'summary_message',
-      'event_message',
-    ],
-  })
-  message_type: string;
-  @Date_() date: string;
-}
-
-/** Letta's LettaResponse: what a send answers when it is not streamed. */
-export class LettaResponseResponse {
-  @ApiProperty({ type: [LettaMessageResponse] }) messages: LettaMessageResponse[];
-  @Obj() stop_reason: Record<string, unknown>;
-  @Obj() usage: Record<string, unknown>;
 }
 
 /** Letta's CompactionResponse. */

@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { Equals, IsArray, IsBoolean, IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination';
@@ -24,6 +24,24 @@ export class ListMessagesQueryDto extends PageQueryDto {
   @IsOptional()
   @Matches(CONVERSATION_OR_DEFAULT, { message: "conversation_id must be 'default' or a conv-<uuid4> id" })
   conversation_id?: string;
+}
+
+/** GET /v1/messages: the organization's messages, Letta's list_all_messages parameters. */
+export class ListAllMessagesQueryDto extends PickType(PageQueryDto, [
+  'after',
+  'before',
+  'limit',
+  'order',
+] as const) {
+  @ApiPropertyOptional({ description: "A conversation's id, or 'default' for messages of no conversation" })
+  @IsOptional()
+  @Matches(CONVERSATION_OR_DEFAULT, { message: "conversation_id must be 'default' or a conv-<uuid4> id" })
+  conversation_id?: string;
+  @ApiPropertyOptional({ type: [String], enum: MESSAGE_TYPES })
+  @IsOptional()
+  @Transform(toArray)
+  @IsIn(MESSAGE_TYPES, { each: true })
+  include_return_message_types?: string[];
 }
 
 export class CancelDto {
