@@ -172,6 +172,9 @@ async function folderFor(api: Api) {
     REDIS_URL: process.env.REDIS_URL,
     ENGRAM_REDIS_PREFIX: prefix,
     ENGRAM_INGEST_LOCK_MS: '1000',
+    // Any free port: a worker's metrics listener defaults to 9464, which another worker on the
+    // machine (a bench, a developer's) may hold.
+    ENGRAM_METRICS_PORT: '0',
     OPENAI_API_KEY: 'sk-test',
     OPENAI_BASE_URL: fake.baseUrl,
   });
