@@ -1,24 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Date_, Obj, Str } from '../../common/api-response';
+import { MESSAGE_TYPES } from './message-types';
 
 /** One Letta message (`user_message`, `assistant_message`, `tool_call_message`, ...). */
 export class LettaMessageResponse {
   @Str() id: string;
-  @Str({
-    enum: [
-      'system_message',
-      'user_message',
-      'assistant_message',
-      'reasoning_message',
-      'hidden_reasoning_message',
-      'tool_call_message',
-      'tool_return_message',
-      'approval_request_message',
-      'approval_response_message',
-      'summary_message',
-      'event_message',
-    ],
-  })
+  @Str({ enum: MESSAGE_TYPES })
   message_type: string;
   @Date_() date: string;
 }
