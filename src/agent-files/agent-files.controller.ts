@@ -11,7 +11,7 @@ import { AgentFileExportService } from './agent-file-export.service';
 import { AgentFileImportService } from './agent-file-import.service';
 import { ExportAgentFileQueryDto, ImportAgentFileFieldsDto, importOptions } from './dto/agent-file.dto';
 import { ApiOk } from '../common/api-response';
-import { ImportedAgentsResponse } from './dto/agent-file.response';
+import { AgentFileSchema, ImportedAgentsResponse } from './dto/agent-file.response';
 
 /** Letta agent files (`.af`): `GET /v1/agents/:agent_id/export` and `POST /v1/agents/import`. */
 @ApiTags('agents')
@@ -25,6 +25,7 @@ export class AgentFilesController {
     private readonly importer: AgentFileImportService,
   ) {}
 
+  @ApiOk(AgentFileSchema)
   @Get(':agent_id/export')
   async export(
     @Auth() p: Principal,

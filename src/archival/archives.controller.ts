@@ -8,7 +8,7 @@ import { ArchivesService } from './archives.service';
 import { CreateArchiveDto, ListArchivesQueryDto, toArchiveDto, UpdateArchiveDto } from './dto/archive.dto';
 import { CreateArchivePassageDto, CreateArchivePassagesDto, toPassageDto } from './dto/passage.dto';
 import { Access } from '../common/auth/access.decorator';
-import { ApiOk } from '../common/api-response';
+import { ApiNoContent, ApiOk } from '../common/api-response';
 import { ArchiveResponse, PassageResponse } from './dto/archival.response';
 
 const input = (d: CreateArchivePassageDto) => ({
@@ -57,6 +57,7 @@ export class ArchivesController {
     return toArchiveDto(await this.archives.update(p, id, dto));
   }
 
+  @ApiNoContent()
   @Delete(':archive_id')
   @HttpCode(204)
   async delete(@Auth() p: Principal, @Param('archive_id', new IdPipe('archive')) id: string) {
@@ -87,6 +88,7 @@ export class ArchivesController {
     return rows.map(toPassageDto);
   }
 
+  @ApiNoContent()
   @Delete(':archive_id/passages/:passage_id')
   @HttpCode(204)
   async deletePassage(

@@ -34,6 +34,11 @@ export function ApiOkSchema(schema: Record<string, unknown>, description?: strin
   };
 }
 
+/** A route answering 204 with no body (the route sets `@HttpCode(204)`). */
+export function ApiNoContent(description = 'Done; no body'): MethodDecorator {
+  return ApiResponse({ status: HttpStatus.NO_CONTENT, description });
+}
+
 // Property shorthands for response DTOs: every listed field is always present in the response
 // (required); `N*` ones may be null.
 type O = ApiPropertyOptions;

@@ -13,7 +13,7 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
-import { ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiOk, ApiOkSchema } from '../common/api-response';
 import { Access } from '../common/auth/access.decorator';
@@ -27,6 +27,7 @@ import { toRunRequest } from '../runs/send-message.dto';
 import { PING_MS } from '../runs/send.controller';
 import { RunStream, StreamChunk } from '../runs/send.service';
 import { writeSse } from '../streaming/sse';
+import { ApiOkMessages, ApiSse } from '../messages/dto/letta-message.response';
 import { ConversationsService } from './conversations.service';
 import {
   AgentDirectQueryDto,
@@ -41,12 +42,7 @@ import {
   RecompileConversationQueryDto,
   UpdateConversationDto,
 } from './dto/conversation.dto';
-import {
-  CompactionResponse,
-  ConversationResponse,
-  LettaMessageResponse,
-  LettaResponseResponse,
-} from './dto/conversation.response';
+import { CompactionResponse, ConversationResponse, LettaResponse } from './dto/conversation.response';
 import { toConversationDto } from './conversation.dto';
 
 const conversationId = () => new IdPipe('conv');
@@ -63,8 +59,6 @@ class ThreadIdPipe implements PipeTransform<unknown, string> {
     );
   }
 }
-
-const SSE = { status: 200, description: 'Server-Sent Events', content: { 'text/event-stream': {} } };
 
 /** Letta's /v1/conversations: thin over ConversationsService. */
 @ApiTags('conversations')
@@ -172,7 +166,7 @@ export class ConversationsController {
     return this.conversations.compact(p, await this.conversations.thread(p, id, dto?.agent_id));
   }
 
-  @ApiOk([LettaMessageResponse])
+  @ApiOkMessages()
   @Get(':conversation_id/messages')
   async messages(
     @Auth() p: Principal,
@@ -188,8 +182,7 @@ export class ConversationsController {
   }
 
   /** A send: Server-Sent Events by default, Letta's LettaResponse with `streaming: false`. */
-  @ApiOk(LettaResponseResponse, 'With streaming: false')
-  @ApiResponse(SSE)
+  @ApiSse(LettaResponse, 'Server-Sent Events; a LettaResponse with streaming: false')
   @Post(':conversation_id/messages')
   @HttpCode(200)
   async send(
@@ -206,7 +199,7 @@ export class ConversationsController {
   }
 
   /** Resumes the conversation's stream (see ConversationsService.resume). */
-  @ApiResponse(SSE)
+  @ApiSse()
   @Access('member', { read: true })
   @Post(':conversation_id/stream')
   @HttpCode(200)
@@ -234,7 +227,11 @@ export class ConversationsController {
   ): Promise<void> {
     const closed = this.metrics.streamOpened('sse');
     try {
-      await writeSse(reply, chunks, { pingMs: pings ? PING_MS : undefined, onClientGone: run?.abandon });
+      await writeSse(reply, chunks, {
+        pingMs: pings ? PING_MS : undefined,
+        onClientGone: run?.abandon,
+        runId: run?.runId,
+      });
     } finally {
       closed();
     }

@@ -12,8 +12,8 @@ import {
 } from './dto/mcp-server.dto';
 import { McpServersService } from './mcp-servers.service';
 import { Access } from '../common/auth/access.decorator';
-import { ApiOk } from '../common/api-response';
-import { McpServerResponse } from './dto/mcp-server.response';
+import { ApiNoContent, ApiOk } from '../common/api-response';
+import { McpRefreshResponse, McpServerResponse } from './dto/mcp-server.response';
 import { ToolExecutionResponse, ToolResponse } from '../tools/dto/tool.response';
 
 const serverId = () => new IdPipe('mcp_server');
@@ -56,12 +56,14 @@ export class McpServersController {
     return this.servers.update(p, id, dto);
   }
 
+  @ApiNoContent()
   @Delete(':mcp_server_id')
   @HttpCode(204)
   async delete(@Auth() p: Principal, @Param('mcp_server_id', serverId()) id: string) {
     await this.servers.delete(p, id);
   }
 
+  @ApiOk(McpRefreshResponse)
   @Patch(':mcp_server_id/refresh')
   refresh(
     @Auth() p: Principal,

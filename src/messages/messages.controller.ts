@@ -4,7 +4,8 @@ import { Auth, Principal } from '../common/auth/principal';
 import { IdPipe } from '../common/id.pipe';
 import { pageRequest } from '../common/pagination';
 import { ApiOk } from '../common/api-response';
-import { LettaMessageResponse } from './dto/letta-message.response';
+import { ApiOkMessages, CompactionResponse } from './dto/letta-message.response';
+import { AgentStateResponse } from '../agents/dto/agent.response';
 import {
   ListAllMessagesQueryDto,
   ListMessagesQueryDto,
@@ -22,6 +23,7 @@ const agentId = () => new IdPipe('agent');
 export class AgentMessagesController {
   constructor(private readonly messages: MessagesService) {}
 
+  @ApiOkMessages()
   @Get('messages')
   list(@Auth() p: Principal, @Param('agent_id', agentId()) id: string, @Query() q: ListMessagesQueryDto) {
     return this.messages.list(
@@ -41,11 +43,13 @@ export class AgentMessagesController {
     );
   }
 
+  @ApiOk(AgentStateResponse)
   @Patch('reset-messages')
   reset(@Auth() p: Principal, @Param('agent_id', agentId()) id: string, @Body() _dto: ResetDto) {
     return this.messages.reset(p, id);
   }
 
+  @ApiOk(CompactionResponse)
   @Post('summarize')
   @HttpCode(200)
   summarize(@Auth() p: Principal, @Param('agent_id', agentId()) id: string, @Body() _dto: SummarizeDto) {
@@ -59,7 +63,7 @@ export class AgentMessagesController {
 export class MessagesController {
   constructor(private readonly messages: MessagesService) {}
 
-  @ApiOk([LettaMessageResponse])
+  @ApiOkMessages()
   @Get()
   listAll(@Auth() p: Principal, @Query() q: ListAllMessagesQueryDto) {
     return this.messages.listAll(p, pageRequest(q, { order: 'desc', limit: 100 }), {
@@ -68,6 +72,7 @@ export class MessagesController {
     });
   }
 
+  @ApiOkMessages('The message, as the Letta messages it renders to')
   @Get(':message_id')
   async get(@Auth() p: Principal, @Param('message_id', new IdPipe('message')) id: string) {
     return this.messages.get(p, id);

@@ -1,4 +1,5 @@
 import { ApiOk } from '../common/api-response';
+import { ApiOkMessages, ApiSse } from '../messages/dto/letta-message.response';
 import { RunResponse, RunUsageResponse, StepMetricsResponse, StepResponse } from './run.response';
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
@@ -52,6 +53,7 @@ export class RunsController {
     return toRunDto(await this.runs.get(p, id));
   }
 
+  @ApiOkMessages()
   @Get(':run_id/messages')
   messages(@Auth() p: Principal, @Param('run_id', runId()) id: string, @Query() q: PageQueryDto) {
     return this.runs.messagesOf(p, id, pageRequest(q, { order: 'asc', limit: 100 }));
@@ -69,6 +71,7 @@ export class RunsController {
     return (await this.runs.steps(p, { runId: id }, pageRequest(q, { order: 'asc' }))).map(toStepDto);
   }
 
+  @ApiSse()
   @Access('member', { read: true })
   @Post(':run_id/stream')
   @HttpCode(200)
@@ -78,9 +81,10 @@ export class RunsController {
     @Body() dto: RunStreamDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    await this.write(reply, await this.runs.stream(p, id, dto.starting_after ?? 0), dto.include_pings);
+    await this.write(reply, await this.runs.stream(p, id, dto.starting_after ?? 0), id, dto.include_pings);
   }
 
+  @ApiSse()
   @Get(':run_id/stream')
   async streamGet(
     @Auth() p: Principal,
@@ -88,13 +92,18 @@ export class RunsController {
     @Query() q: RunStreamQueryDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    await this.write(reply, await this.runs.stream(p, id, q.starting_after ?? 0), q.include_pings);
+    await this.write(reply, await this.runs.stream(p, id, q.starting_after ?? 0), id, q.include_pings);
   }
 
-  private async write(reply: FastifyReply, chunks: AsyncIterable<unknown>, pings?: boolean | null) {
+  private async write(
+    reply: FastifyReply,
+    chunks: AsyncIterable<unknown>,
+    runId: string,
+    pings?: boolean | null,
+  ) {
     const closed = this.metrics.streamOpened('sse');
     try {
-      await writeSse(reply, chunks, { pingMs: pings ? PING_MS : undefined });
+      await writeSse(reply, chunks, { pingMs: pings ? PING_MS : undefined, runId });
     } finally {
       closed();
     }
@@ -130,6 +139,7 @@ export class StepsController {
     return toStepDto(await this.runs.step(p, id));
   }
 
+  @ApiOkMessages()
   @Get(':step_id/messages')
   messages(@Auth() p: Principal, @Param('step_id', stepId()) id: string, @Query() q: PageQueryDto) {
     return this.runs.stepMessages(p, id, pageRequest(q, { order: 'asc', limit: 100 }));

@@ -1,4 +1,5 @@
-import { ApiOk } from '../common/api-response';
+import { ApiOk, ApiOkSchema } from '../common/api-response';
+import { ApiSse, LettaResponse } from '../messages/dto/letta-message.response';
 import { RunResponse } from './run.response';
 import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
@@ -26,6 +27,7 @@ export class SendController {
   ) {}
 
   /** Sync by default; `streaming: true` answers with Server-Sent Events like /messages/stream. */
+  @ApiSse(LettaResponse, 'A LettaResponse; Server-Sent Events with streaming: true')
   @Post('messages')
   @HttpCode(200)
   async send(
@@ -39,6 +41,7 @@ export class SendController {
     return this.sends.send(p, id, req);
   }
 
+  @ApiSse()
   @Post('messages/stream')
   @HttpCode(200)
   async stream(
@@ -57,6 +60,7 @@ export class SendController {
     return this.sends.sendAsync(p, id, toRunRequest(dto, 'async'));
   }
 
+  @ApiOkSchema({ type: 'object', additionalProperties: { type: 'string' } }, 'run id → cancelled')
   @Post('messages/cancel')
   @HttpCode(200)
   cancel(@Auth() p: Principal, @Param('agent_id', agentId()) id: string, @Body() dto: CancelDto) {
@@ -69,6 +73,7 @@ export class SendController {
       await writeSse(reply, stream.chunks, {
         pingMs: pings ? PING_MS : undefined,
         onClientGone: () => stream.abandon(),
+        runId: stream.runId,
       });
     } finally {
       closed();

@@ -6,6 +6,8 @@ export interface SseOptions {
   pingMs?: number;
   /** Runs once when the client goes away before the stream ended. */
   onClientGone?: () => void;
+  /** The run streamed, named by the error chunk a failure ends the stream with. */
+  runId?: string;
 }
 
 /**
@@ -66,6 +68,7 @@ export async function writeSse(
   } catch (err) {
     await write({
       message_type: 'error_message',
+      run_id: opts.runId ?? '',
       error_type: 'internal_error',
       message: (err as Error).message,
     });

@@ -35,8 +35,9 @@ describe('response contract (e2e)', () => {
     expect(
       validate({ ...agent, embedding_config: { ...agent.embedding_config }, blocks: [{ id: 'x' }] }),
     ).toBe(false);
-    const summarize = responseValidator('/v1/agents/:agent_id/summarize', 'POST', 200);
-    // Not yet documented routes have no validator (see NOT_YET_DOCUMENTED in src/openapi.spec.ts).
-    expect(summarize).toBeNull();
+    const summarize = responseValidator('/v1/agents/:agent_id/summarize', 'POST', 200)!;
+    expect(summarize({ summary: '', num_messages_before: 1, num_messages_after: 1 })).toBe(true);
+    // The shape it had before issue 13.
+    expect(summarize({ summarized: false, messages_before: 1, messages_after: 1 })).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
-import { Bool, Date_, Int, NDate, NInt, NObj, NStr, Str, StrArr } from '../../common/api-response';
+import { Bool, Date_, NDate, NInt, NObj, NStr, Str, StrArr } from '../../common/api-response';
 
-export { LettaMessageResponse, LettaResponseResponse } from '../../messages/dto/letta-message.response';
+export { CompactionResponse, LettaResponse } from '../../messages/dto/letta-message.response';
 
 /** Letta's Conversation. */
 export class ConversationResponse {
@@ -20,11 +20,4 @@ export class ConversationResponse {
   @NStr() last_updated_by_id: string | null;
   @Date_() created_at: string;
   @Date_() updated_at: string;
-}
-
-/** Letta's CompactionResponse. */
-export class CompactionResponse {
-  @Str() summary: string;
-  @Int() num_messages_before: number;
-  @Int() num_messages_after: number;
 }

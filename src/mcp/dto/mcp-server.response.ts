@@ -1,4 +1,4 @@
-import { NObj, NStr, NStrArr, Str } from '../../common/api-response';
+import { NObj, NStr, NStrArr, Str, StrArr } from '../../common/api-response';
 
 /** Letta's StdioMcpServer | SseMcpServer | StreamableHTTPMcpServer, as one shape (by `mcp_server_type`). */
 export class McpServerResponse {
@@ -12,4 +12,13 @@ export class McpServerResponse {
   @NStr({ required: false }) auth_header?: string | null;
   @NStr({ required: false }) auth_token?: string | null;
   @NObj({ required: false }) custom_headers?: Record<string, string> | null;
+}
+
+/** PATCH /v1/mcp-servers/:id/refresh: the tool names the sync changed (Letta answers an untyped object). */
+export class McpRefreshResponse {
+  @StrArr() added: string[];
+  @StrArr() updated: string[];
+  @StrArr() deleted: string[];
+  @StrArr({ description: 'Gone from the server but still attached to an agent: kept' }) kept: string[];
+  @StrArr({ description: 'The name belongs to another tool: not overwritten' }) conflicts: string[];
 }
