@@ -384,6 +384,9 @@ async function emitCompaction(
     event_type: 'compaction',
     event_data: { trigger },
     otid: otidFor(summary.id, 0),
+    name: null,
+    sender_id: null,
+    is_err: null,
     run_id: s.input.runId ?? null,
     step_id: null,
   });

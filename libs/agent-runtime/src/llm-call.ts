@@ -28,9 +28,13 @@ export async function callLlm(request: LlmRequest, ctx: LlmCallContext): Promise
   const streamed = new Set<string>();
   if (!ctx.streamTokens || !ctx.events) return { response: await ctx.llm.complete(request), streamed };
 
+  // The fields every Letta message carries (a delta has them like the message it builds).
   const base = {
     id: ctx.assistantMessageId,
     date: ctx.date.toISOString(),
+    name: null,
+    sender_id: null,
+    is_err: null,
     run_id: ctx.runId ?? null,
     step_id: ctx.stepId,
   };
