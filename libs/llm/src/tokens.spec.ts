@@ -81,6 +81,34 @@ describe('token counting (o200k_base)', () => {
       expect(countTokens(text)).toBe(exactCount(text));
     });
 
+    it('counts a text by line segments exactly, whatever begins or ends its lines', () => {
+      const lines = [
+        'Persona: a helpful assistant.',
+        '  indented line after a newline',
+        '/path/that/starts/a/line and a URL https://example.com/a?b=c',
+        'punctuation at the end...',
+        '\r\nwindows line ending',
+        '记忆 is memory; 😀 emoji start',
+        "'s a contraction at the start",
+        '123456 digits first',
+        '\t\ttabbed',
+        '',
+        '<memory_metadata>',
+        '\n\nafter a blank line',
+      ];
+      const text = Array.from({ length: 120 }, (_, i) => lines[i % lines.length] + ` (${i})`).join('\n');
+      expect(text.length).toBeLessThan(EXACT_TOKEN_CHARS);
+      expect(countTokens(text)).toBe(exactCount(text));
+      // Every line alike, so every place a segment could end is one of these.
+      for (const line of lines) {
+        const same = Array.from({ length: 4_000 / (line.length + 6) }, (_, i) => `${line} ${i}.`).join('\n');
+        expect([line, countTokens(same)]).toEqual([line, exactCount(same)]);
+      }
+      // One line changed, as the clock line of a system prompt does between steps.
+      const edited = text.replace('(57)', '(57: 2026-12-03 18:30:00 UTC)');
+      expect(countTokens(edited)).toBe(exactCount(edited));
+    });
+
     it('counts a long unbroken run within 1% of the exact count', () => {
       const text = 'x'.repeat(4_000);
       const want = exactCount(text);
