@@ -26,7 +26,9 @@ export type IdPrefix =
   | 'agent-env'
   | 'apikey'
   | 'access_token'
-  | 'scheduled_message';
+  | 'scheduled_message'
+  /** Letta's provider traces (a step's LLM request and response). */
+  | 'provider_trace';
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const patterns = new Map<string, RegExp>();

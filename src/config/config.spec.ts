@@ -155,7 +155,7 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PORT: 'x', REDIS_URL: 'nope' })).toThrow(/PORT: .*; REDIS_URL: /);
   });
 
-  it('reads the run lease, sweep interval, event retention, concurrency and callback retries', () => {
+  it('reads the run lease, sweep interval, event retention, concurrency, callback retries and trace bound', () => {
     expect(loadConfig({}).runs).toEqual({
       leaseMs: 30_000,
       sweepMs: 5_000,
@@ -163,6 +163,7 @@ describe('loadConfig', () => {
       concurrency: 8,
       callbackAttempts: 5,
       callbackBackoffMs: 1_000,
+      providerTraceMaxBytes: 262_144,
     });
     expect(
       loadConfig({
@@ -172,6 +173,7 @@ describe('loadConfig', () => {
         ENGRAM_RUN_CONCURRENCY: '2',
         ENGRAM_RUN_CALLBACK_ATTEMPTS: '3',
         ENGRAM_RUN_CALLBACK_BACKOFF_MS: '250',
+        ENGRAM_PROVIDER_TRACE_MAX_BYTES: '0',
       }).runs,
     ).toEqual({
       leaseMs: 4_000,
@@ -180,6 +182,7 @@ describe('loadConfig', () => {
       concurrency: 2,
       callbackAttempts: 3,
       callbackBackoffMs: 250,
+      providerTraceMaxBytes: 0,
     });
     expect(() => loadConfig({ ENGRAM_RUN_CONCURRENCY: '0' })).toThrow(/ENGRAM_RUN_CONCURRENCY/);
     expect(() => loadConfig({ ENGRAM_RUN_CALLBACK_ATTEMPTS: '0' })).toThrow(/ENGRAM_RUN_CALLBACK_ATTEMPTS/);

@@ -100,6 +100,12 @@ const envSchema = z.object({
   ENGRAM_RUN_SWEEP_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   ENGRAM_RUN_CALLBACK_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
   ENGRAM_RUN_CALLBACK_BACKOFF_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),
+  ENGRAM_PROVIDER_TRACE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(64 * 1024 * 1024)
+    .default(256 * 1024),
   ENGRAM_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
   ENGRAM_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(25_000),
   ENGRAM_METRICS_ENABLED: boolish.default(true),
@@ -190,6 +196,11 @@ export interface AppConfig {
     /** `callback_url` POSTs: tries in all, and the first wait between them (doubling after each). */
     callbackAttempts: number;
     callbackBackoffMs: number;
+    /**
+     * Bound of a step's stored provider trace (LLM request + response JSON, in bytes); 0 stores
+     * none. A larger trace is shortened (see runs/provider-trace.ts).
+     */
+    providerTraceMaxBytes: number;
   };
   /** How long boot waits for Postgres and Redis before giving up, naming the variable. */
   connectTimeoutMs: number;
@@ -293,6 +304,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       concurrency: e.ENGRAM_RUN_CONCURRENCY,
       callbackAttempts: e.ENGRAM_RUN_CALLBACK_ATTEMPTS,
       callbackBackoffMs: e.ENGRAM_RUN_CALLBACK_BACKOFF_MS,
+      providerTraceMaxBytes: e.ENGRAM_PROVIDER_TRACE_MAX_BYTES,
     },
     connectTimeoutMs: e.ENGRAM_CONNECT_TIMEOUT_MS,
     secretsKey: e.ENGRAM_SECRETS_KEY,

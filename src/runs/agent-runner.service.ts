@@ -38,6 +38,8 @@ import { modelHandle, systemMessage, wireOptions } from '../messages/wire';
 import { ToolExecutors } from '../tools/tool-executors';
 import { ToolEntity } from '../tools/tool.entity';
 import { AgentLocks } from './agent-locks';
+import { boundTrace } from './provider-trace';
+import { ProviderTracesRepository } from './provider-traces.repository';
 import { RunCallbacks } from './run-callbacks';
 import { RunEntity, RunStatus } from './run.entity';
 import { PromptInputs, RunContextRepository } from './run-context.repository';
@@ -78,6 +80,7 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: MetricsService,
     private readonly callbacks: RunCallbacks,
+    private readonly traces: ProviderTracesRepository,
   ) {
     // A cancel from any process reaches the one executing the run.
     events.onCancel((runId) => this.active.get(runId)?.abort());
@@ -274,13 +277,29 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
                 input.stopReason !== null && input.runUsage
                   ? this.runEnd(started, input.stopReason, input.runUsage, null, ttftNs)
                   : null;
+              // The step's LLM call, bounded, rides the same statement (README "Provider traces").
+              const trace = input.providerTrace
+                ? boundTrace(input.providerTrace, this.config.runs.providerTraceMaxBytes)
+                : null;
+              const also = end ? [this.runs.finishPart(run.id, end.run)] : [];
+              if (trace)
+                also.push(
+                  this.traces.insertPart({
+                    id: newId('provider_trace'),
+                    stepId: input.stepId,
+                    runId: run.id,
+                    agentId: agent.id,
+                    createdById: p.userId,
+                    trace,
+                  }),
+                );
               const stored = await this.messages.persistStep(org, input, {
                 modelHandle: handle,
                 modelEndpoint: (llmConfig.model_endpoint as string | undefined) ?? null,
                 contextWindow: config.contextWindow,
                 conversationId,
                 agentPatch: end?.agent,
-                also: end ? [this.runs.finishPart(run.id, end.run)] : [],
+                also,
               });
               invalidatePrompt();
               runStatus = stored.runStatus;

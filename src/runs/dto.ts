@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Min } from 'class-validator';
+import { IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { PageQueryDto } from '../common/pagination';
 import { toArray, toBool, toInt } from '../common/query-transforms';
 
@@ -65,4 +65,15 @@ export class RunStreamDto {
 export class RunStreamQueryDto {
   @ApiPropertyOptional() @IsOptional() @Transform(toInt) @IsInt() @Min(0) starting_after?: number;
   @ApiPropertyOptional() @IsOptional() @Transform(toBool) @IsBoolean() include_pings?: boolean;
+}
+
+/** Letta's `limit` of GET /v1/runs/:id/trace: spans to return. */
+export class RunTraceQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 5000, default: 1000, description: 'Maximum number of spans' })
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(5000)
+  limit?: number;
 }

@@ -1,3 +1,4 @@
+import type { ProviderTraceEntity } from './provider-trace.entity';
 import { StepEntity, RunEntity } from './run.entity';
 
 export function toRunDto(r: RunEntity) {
@@ -67,5 +68,30 @@ export function toStepMetricsDto(s: StepEntity) {
     project_id: null,
     template_id: null,
     base_template_id: null,
+  };
+}
+
+/** Letta's ProviderTrace: the stored request and response, with the step's facts around them. */
+export function toProviderTraceDto(t: ProviderTraceEntity, step: StepEntity) {
+  return {
+    id: t.id,
+    request_json: t.requestJson,
+    response_json: t.responseJson,
+    step_id: t.stepId,
+    agent_id: t.agentId,
+    agent_tags: null,
+    call_type: t.callType,
+    run_id: t.runId,
+    source: 'engram',
+    org_id: t.organizationId,
+    user_id: t.createdById,
+    compaction_settings: null,
+    llm_config: null,
+    billing_context: null,
+    latency_ms: step.llmRequestNs === null ? null : Math.round(Number(step.llmRequestNs) / 1e6),
+    created_by_id: t.createdById,
+    last_updated_by_id: null,
+    created_at: t.createdAt.toISOString(),
+    updated_at: null,
   };
 }

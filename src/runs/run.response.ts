@@ -1,5 +1,18 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Bool, Date_, Int, NDate, NInt, NObj, NStr, Obj, Str, StrArr } from '../common/api-response';
+import {
+  Bool,
+  Date_,
+  Int,
+  NDate,
+  NInt,
+  NObj,
+  NStr,
+  NStrArr,
+  Obj,
+  ObjArr,
+  Str,
+  StrArr,
+} from '../common/api-response';
 
 /** Letta's Run (the client's `runs.Run`), as `toRunDto` writes it. */
 export class RunResponse {
@@ -82,4 +95,56 @@ export class RunUsageResponse {
   @Int() total_tokens: number;
   @ApiProperty({ type: PromptTokensDetails }) prompt_tokens_details: PromptTokensDetails;
   @ApiProperty({ type: CompletionTokensDetails }) completion_tokens_details: CompletionTokensDetails;
+}
+
+/** Letta's ProviderTrace (`GET /v1/steps/:id/trace`): the step's LLM request and response. */
+export class ProviderTraceResponse {
+  @Str({ example: 'provider_trace-…' }) id: string;
+  @Obj({ description: 'The request body sent to the provider (its own wire format)' })
+  request_json: Record<string, unknown>;
+  @Obj({ description: 'The provider response (for a stream: the response its chunks add up to)' })
+  response_json: Record<string, unknown>;
+  @NStr() step_id: string | null;
+  @NStr() agent_id: string | null;
+  @NStrArr() agent_tags: string[] | null;
+  @NStr({ description: 'agent_step' }) call_type: string | null;
+  @NStr() run_id: string | null;
+  @NStr() source: string | null;
+  @NStr() org_id: string | null;
+  @NStr() user_id: string | null;
+  @NObj() compaction_settings: Record<string, unknown> | null;
+  @NObj() llm_config: Record<string, unknown> | null;
+  @NObj() billing_context: Record<string, unknown> | null;
+  @NInt({ description: 'The LLM request latency in milliseconds' }) latency_ms: number | null;
+  @NStr() created_by_id: string | null;
+  @NStr() last_updated_by_id: string | null;
+  @Date_() created_at: string;
+  @NDate() updated_at: string | null;
+}
+
+/** One span of `GET /v1/runs/:id/trace`, in the columns of the OTel collector's ClickHouse table. */
+export class TraceSpanResponse {
+  @Date_() Timestamp: string;
+  @Str() TraceId: string;
+  @Str() SpanId: string;
+  @Str({ description: 'Empty for the root span' }) ParentSpanId: string;
+  @Str() TraceState: string;
+  @Str({ description: 'agent_run (root), time_to_first_token, agent_step, AgentLoop._execute_tool' })
+  SpanName: string;
+  @Str() SpanKind: string;
+  @Str() ServiceName: string;
+  @Obj() ResourceAttributes: Record<string, string>;
+  @Str() ScopeName: string;
+  @Str() ScopeVersion: string;
+  @Obj() SpanAttributes: Record<string, string>;
+  @Int({ description: 'Nanoseconds' }) Duration: number;
+  @Str({ enum: ['Unset', 'Ok', 'Error'] }) StatusCode: string;
+  @Str() StatusMessage: string;
+  @ApiProperty({ name: 'Events.Timestamp', type: [String] }) 'Events.Timestamp': string[];
+  @ApiProperty({ name: 'Events.Name', type: [String] }) 'Events.Name': string[];
+  @ObjArr({ name: 'Events.Attributes' }) 'Events.Attributes': Record<string, string>[];
+  @StrArr({ name: 'Links.TraceId' }) 'Links.TraceId': string[];
+  @StrArr({ name: 'Links.SpanId' }) 'Links.SpanId': string[];
+  @StrArr({ name: 'Links.TraceState' }) 'Links.TraceState': string[];
+  @ObjArr({ name: 'Links.Attributes' }) 'Links.Attributes': Record<string, string>[];
 }

@@ -1,13 +1,27 @@
-import { ApiOk } from '../common/api-response';
+import { ApiOk, ApiOkSchema } from '../common/api-response';
 import { ApiOkMessages, ApiSse } from '../messages/dto/letta-message.response';
-import { RunResponse, RunUsageResponse, StepMetricsResponse, StepResponse } from './run.response';
+import {
+  ProviderTraceResponse,
+  RunResponse,
+  RunUsageResponse,
+  StepMetricsResponse,
+  StepResponse,
+  TraceSpanResponse,
+} from './run.response';
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiTags, getSchemaPath, ApiExtraModels } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Auth, Principal } from '../common/auth/principal';
 import { IdPipe } from '../common/id.pipe';
 import { PageQueryDto, pageRequest } from '../common/pagination';
-import { FeedbackDto, ListRunsQueryDto, ListStepsQueryDto, RunStreamDto, RunStreamQueryDto } from './dto';
+import {
+  FeedbackDto,
+  ListRunsQueryDto,
+  ListStepsQueryDto,
+  RunStreamDto,
+  RunStreamQueryDto,
+  RunTraceQueryDto,
+} from './dto';
 import { toRunDto, toStepDto, toStepMetricsDto } from './run.dto';
 import { RunsService } from './runs.service';
 import { MetricsService } from '../observability/metrics.service';
@@ -69,6 +83,13 @@ export class RunsController {
   @Get(':run_id/steps')
   async steps(@Auth() p: Principal, @Param('run_id', runId()) id: string, @Query() q: PageQueryDto) {
     return (await this.runs.steps(p, { runId: id }, pageRequest(q, { order: 'asc' }))).map(toStepDto);
+  }
+
+  /** Letta's OTel spans of the run (ClickHouse `otel_traces` rows), rebuilt from its steps. */
+  @ApiOk([TraceSpanResponse])
+  @Get(':run_id/trace')
+  trace(@Auth() p: Principal, @Param('run_id', runId()) id: string, @Query() q: RunTraceQueryDto) {
+    return this.runs.runTrace(p, id, q.limit ?? 1000);
   }
 
   @ApiSse()
@@ -149,6 +170,19 @@ export class StepsController {
   @Get(':step_id/metrics')
   async metrics(@Auth() p: Principal, @Param('step_id', stepId()) id: string) {
     return toStepMetricsDto(await this.runs.step(p, id));
+  }
+
+  /** The step's LLM request and response (Letta's ProviderTrace), or null when none was stored. */
+  @ApiExtraModels(ProviderTraceResponse)
+  @ApiOkSchema({
+    anyOf: [
+      { $ref: getSchemaPath(ProviderTraceResponse) },
+      { type: 'object', nullable: true, enum: [null], description: 'null: no trace stored' },
+    ],
+  })
+  @Get(':step_id/trace')
+  trace(@Auth() p: Principal, @Param('step_id', stepId()) id: string) {
+    return this.runs.stepTrace(p, id);
   }
 
   @ApiOk(StepResponse)

@@ -12,6 +12,8 @@ import { RunContextRepository } from './run-context.repository';
 import { RunCallbacks } from './run-callbacks';
 import { RunQueue } from './run-queue';
 import { RunEntity } from './run.entity';
+import { ProviderTraceEntity } from './provider-trace.entity';
+import { ProviderTracesRepository } from './provider-traces.repository';
 import { RunsController, StepsController } from './runs.controller';
 import { RunsRepository } from './runs.repository';
 import { RunsService } from './runs.service';
@@ -26,7 +28,7 @@ import { WsRunSource } from './ws-run-source';
  */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([RunEntity]),
+    TypeOrmModule.forFeature([RunEntity, ProviderTraceEntity]),
     AgentsModule,
     MemoryModule,
     ToolsModule,
@@ -36,6 +38,7 @@ import { WsRunSource } from './ws-run-source';
   controllers: [SendController, RunsController, StepsController],
   providers: [
     RunsRepository,
+    ProviderTracesRepository,
     RunContextRepository,
     RunsService,
     SendService,

@@ -11,6 +11,9 @@ import { ACTIVE_STATUSES } from './runs.repository';
 import { StreamChunk, withSeq } from './send.service';
 import { RunEntity } from './run.entity';
 import { RunFilter, RunsRepository, StepFilter } from './runs.repository';
+import { ProviderTracesRepository } from './provider-traces.repository';
+import { toProviderTraceDto } from './run.dto';
+import { runTraceSpans } from './run-trace';
 
 /** Reads over runs and steps, and resumable run streams. */
 @Injectable()
@@ -21,6 +24,7 @@ export class RunsService {
     private readonly rendering: MessagesService,
     private readonly agents: AgentsService,
     private readonly events: RunEventBus,
+    private readonly traces: ProviderTracesRepository,
   ) {}
 
   async get(p: Principal, id: string): Promise<RunEntity> {
@@ -73,6 +77,20 @@ export class RunsService {
     const agent = await this.agents.get(p, step.agentId);
     const msgs = await this.messages.list(p.organizationId, { stepId }, page);
     return this.rendering.render(msgs, agent.agentType, {});
+  }
+
+  /** The step's provider trace (its LLM request and response), or null when none was stored. */
+  async stepTrace(p: Principal, stepId: string) {
+    const step = await this.step(p, stepId);
+    const trace = await this.traces.findByStep(p.organizationId, stepId);
+    return trace ? toProviderTraceDto(trace, step) : null;
+  }
+
+  /** The run's spans (see runTraceSpans), rebuilt from its row and its steps. */
+  async runTrace(p: Principal, runId: string, limit: number) {
+    const run = await this.get(p, runId);
+    const steps = await this.runs.listSteps(p.organizationId, { runId }, { limit, order: 'asc' });
+    return runTraceSpans(run, steps, limit);
   }
 
   async feedback(p: Principal, stepId: string, feedback: string | null, tags?: string[]) {

@@ -259,6 +259,7 @@ const ROUTES: Record<string, RouteFixture> = {
   'GET /v1/runs/:run_id/messages': {},
   'GET /v1/runs/:run_id/usage': {},
   'GET /v1/runs/:run_id/steps': {},
+  'GET /v1/runs/:run_id/trace': { variants: [{}, { query: { limit: '10' } }] },
   'POST /v1/runs/:run_id/stream': { variants: [{ body: {} }] },
   'GET /v1/runs/:run_id/stream': {},
   'GET /v1/steps': {
@@ -272,6 +273,7 @@ const ROUTES: Record<string, RouteFixture> = {
   'GET /v1/steps/:step_id': {},
   'GET /v1/steps/:step_id/messages': {},
   'GET /v1/steps/:step_id/metrics': {},
+  'GET /v1/steps/:step_id/trace': {},
   'PATCH /v1/steps/:step_id/feedback': { variants: [{ body: { feedback: 'negative' } }] },
   'POST /v1/identities': {
     variants: [

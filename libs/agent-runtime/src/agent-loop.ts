@@ -208,6 +208,7 @@ async function llmStep(s: LoopState, isFinal: boolean): Promise<StepOutcome> {
       streamed: streamedMap,
       systemMessage,
       clock,
+      providerTrace: response.providerTrace,
     });
 
   if (calls.some((c) => !c.name)) {

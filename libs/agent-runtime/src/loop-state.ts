@@ -1,5 +1,5 @@
 /** Shared state of one run and the single place a step is persisted and emitted. */
-import type { LlmLogprobs, LlmResponse } from '@engram/llm/types';
+import type { LlmLogprobs, LlmProviderTrace, LlmResponse } from '@engram/llm/types';
 import { toLettaMessages, type LettaMessageOptions } from './letta-messages';
 import type { AgentMessage } from './messages';
 import { formatLocalTime, packHeartbeat } from './packing';
@@ -115,6 +115,7 @@ export async function commitStep(
     streamed?: Map<string, Set<string>>;
     systemMessage?: AgentMessage;
     clock?: StepClock;
+    providerTrace?: LlmProviderTrace;
   } = {},
 ): Promise<void> {
   const messages = [...s.unsaved, ...(opts.extraNew ?? []), ...stepMessages];
@@ -138,6 +139,7 @@ export async function commitStep(
     compaction: opts.compaction,
     systemMessage: opts.systemMessage,
     timing: opts.clock?.read(),
+    providerTrace: opts.providerTrace,
   });
   s.unsaved = [];
   s.inContext = context;

@@ -7,7 +7,7 @@ import type {
   LettaStreamingResponse,
   Message as LettaMessage,
 } from '@letta-ai/letta-client/resources/agents/messages';
-import type { LlmClient, LlmUsage } from '@engram/llm/types';
+import type { LlmClient, LlmProviderTrace, LlmUsage } from '@engram/llm/types';
 import type { AgentMessage } from './messages';
 
 /** The LLM port is the provider-neutral client of `@engram/llm`. */
@@ -139,6 +139,8 @@ export interface PersistStepInput {
   compaction?: CompactionInfo;
   /** Where the step's time went, in nanoseconds (Letta's step metrics). */
   timing?: StepTiming;
+  /** The step's LLM call as the provider saw it, when the client reports it (its last attempt). */
+  providerTrace?: LlmProviderTrace;
 }
 
 export interface StepTiming {

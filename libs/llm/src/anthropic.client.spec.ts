@@ -123,6 +123,12 @@ describe('AnthropicClient against the fake Anthropic server', () => {
     const res = await client.complete(request);
     expect(res.finishReason).toBe('tool_calls');
     expect(res.toolCalls).toEqual([{ id: 'toolu_1', name: 'get_weather', arguments: '{"city":"Paris"}' }]);
+    // The provider trace: the body Anthropic received and the Message it answered.
+    expect(res.providerTrace!.request).toEqual(fake.lastRequest!.body);
+    expect(res.providerTrace!.response).toMatchObject({
+      type: 'message',
+      content: [{ type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Paris' } }],
+    });
   });
 
   it('streams thinking, text and tool input deltas, then the assembled response', async () => {
@@ -154,6 +160,19 @@ describe('AnthropicClient against the fake Anthropic server', () => {
       ['send_message', {}],
     ]);
     expect(done.response.usage).toMatchObject({ promptTokens: 12, completionTokens: 9, totalTokens: 21 });
+    expect(done.response.providerTrace!.request).toEqual(fake.lastRequest!.body);
+    expect(done.response.providerTrace!.response).toMatchObject({
+      type: 'message',
+      role: 'assistant',
+      stop_reason: 'tool_use',
+      content: [
+        { type: 'thinking', thinking: 'Need the weather tool.' },
+        { type: 'text', text: 'Checking the weather now.' },
+        { type: 'tool_use', name: 'get_weather', input: { city: 'Paris', unit: 'celsius' } },
+        { type: 'tool_use', name: 'send_message', input: {} },
+      ],
+      usage: { output_tokens: 9 },
+    });
   });
 
   it('maps 529/500 to unavailable, 429 to rate_limited, 401 to auth, long prompts to context_window_exceeded', async () => {

@@ -43,11 +43,15 @@ export class AnthropicClient implements LlmClient {
 
   async complete(request: LlmRequest): Promise<LlmResponse> {
     try {
-      const message = await this.sdk.messages.create(
-        { ...this.buildParams(request), stream: false },
-        { signal: request.signal },
-      );
-      return toResponse(message);
+      const params = { ...this.buildParams(request), stream: false as const };
+      const message = await this.sdk.messages.create(params, { signal: request.signal });
+      return {
+        ...toResponse(message),
+        providerTrace: {
+          request: params as unknown as Record<string, unknown>,
+          response: message as unknown as Record<string, unknown>,
+        },
+      };
     } catch (err) {
       throw toLlmError(err, this.provider, request.signal);
     }
@@ -55,11 +59,9 @@ export class AnthropicClient implements LlmClient {
 
   async *stream(request: LlmRequest): AsyncIterable<LlmStreamEvent> {
     const acc = new AnthropicStreamAccumulator(request.model);
+    const params = { ...this.buildParams(request), stream: true as const };
     try {
-      const events = await this.sdk.messages.create(
-        { ...this.buildParams(request), stream: true },
-        { signal: request.signal },
-      );
+      const events = await this.sdk.messages.create(params, { signal: request.signal });
       for await (const event of events) {
         yield* acc.add(event);
       }
@@ -67,7 +69,14 @@ export class AnthropicClient implements LlmClient {
       throw toLlmError(err, this.provider, request.signal);
     }
     if (request.signal?.aborted) throw toLlmError(new Error('aborted'), this.provider, request.signal);
-    yield { type: 'done', response: acc.finish() };
+    const response = acc.finish();
+    yield {
+      type: 'done',
+      response: {
+        ...response,
+        providerTrace: { request: params as unknown as Record<string, unknown>, response: acc.message() },
+      },
+    };
   }
 
   private buildParams(request: LlmRequest): MessageCreateParamsBase {
@@ -160,6 +169,24 @@ class AnthropicStreamAccumulator {
     }
   }
 
+  /** The Message the events add up to (for the provider trace). */
+  message(): Record<string, unknown> {
+    const content: Record<string, unknown>[] = [];
+    if (this.reasoning) content.push({ type: 'thinking', thinking: this.reasoning });
+    if (this.content) content.push({ type: 'text', text: this.content });
+    for (const c of this.calls)
+      content.push({ type: 'tool_use', id: c.id, name: c.name, input: parseInput(c.arguments) });
+    return {
+      id: this.id ?? null,
+      type: 'message',
+      role: 'assistant',
+      model: this.model,
+      content,
+      stop_reason: this.stopReason,
+      usage: this.usage,
+    };
+  }
+
   finish(): LlmResponse {
     // A tool called with no arguments streams no input_json_delta at all.
     for (const call of this.calls) call.arguments ||= '{}';
@@ -172,6 +199,14 @@ class AnthropicStreamAccumulator {
       finishReason: toFinishReason(this.stopReason, this.calls.length > 0),
       usage: toUsage(this.usage),
     };
+  }
+}
+
+function parseInput(raw: string): unknown {
+  try {
+    return JSON.parse(raw || '{}');
+  } catch {
+    return raw;
   }
 }
 

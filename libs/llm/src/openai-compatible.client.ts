@@ -47,11 +47,15 @@ export class OpenAiCompatibleClient implements LlmClient {
 
   async complete(request: LlmRequest): Promise<LlmResponse> {
     try {
-      const completion = await this.sdk.chat.completions.create(
-        { ...this.buildParams(request), stream: false },
-        { signal: request.signal },
-      );
-      return this.toResponse(completion, request);
+      const params = { ...this.buildParams(request), stream: false as const };
+      const completion = await this.sdk.chat.completions.create(params, { signal: request.signal });
+      return {
+        ...this.toResponse(completion, request),
+        providerTrace: {
+          request: params as unknown as Record<string, unknown>,
+          response: completion as unknown as Record<string, unknown>,
+        },
+      };
     } catch (err) {
       throw toLlmError(err, this.provider, request.signal);
     }
@@ -59,11 +63,13 @@ export class OpenAiCompatibleClient implements LlmClient {
 
   async *stream(request: LlmRequest): AsyncIterable<LlmStreamEvent> {
     const acc = new StreamAccumulator(request.model);
+    const params = {
+      ...this.buildParams(request),
+      stream: true as const,
+      stream_options: { include_usage: true },
+    };
     try {
-      const chunks = await this.sdk.chat.completions.create(
-        { ...this.buildParams(request), stream: true, stream_options: { include_usage: true } },
-        { signal: request.signal },
-      );
+      const chunks = await this.sdk.chat.completions.create(params, { signal: request.signal });
       for await (const chunk of chunks) {
         yield* acc.add(chunk);
       }
@@ -71,7 +77,17 @@ export class OpenAiCompatibleClient implements LlmClient {
       throw toLlmError(err, this.provider, request.signal);
     }
     if (request.signal?.aborted) throw toLlmError(new Error('aborted'), this.provider, request.signal);
-    yield { type: 'done', response: acc.finish(request) };
+    const response = acc.finish(request);
+    yield {
+      type: 'done',
+      response: {
+        ...response,
+        providerTrace: {
+          request: params as unknown as Record<string, unknown>,
+          response: acc.completion(response),
+        },
+      },
+    };
   }
 
   private buildParams(request: LlmRequest): ChatCompletionCreateParamsBase {
@@ -135,6 +151,7 @@ class StreamAccumulator {
   private readonly calls: LlmToolCall[] = [];
   private finishReason?: string | null;
   private usage?: LlmUsage;
+  private rawUsage?: ChatCompletionChunk['usage'];
 
   constructor(model: string) {
     this.model = model;
@@ -143,7 +160,10 @@ class StreamAccumulator {
   *add(chunk: ChatCompletionChunk): Generator<LlmStreamEvent> {
     this.id ??= chunk.id;
     if (chunk.model) this.model = chunk.model;
-    if (chunk.usage) this.usage = toUsage(chunk.usage);
+    if (chunk.usage) {
+      this.usage = toUsage(chunk.usage);
+      this.rawUsage = chunk.usage;
+    }
     const choice = chunk.choices?.[0];
     if (!choice) return;
     if (choice.finish_reason) this.finishReason = choice.finish_reason;
@@ -173,6 +193,25 @@ class StreamAccumulator {
         argumentsDelta: part.function?.arguments || undefined,
       };
     }
+  }
+
+  /** The chat.completion object the chunks add up to (for the provider trace). */
+  completion(r: LlmResponse): Record<string, unknown> {
+    const message: Record<string, unknown> = { role: 'assistant', content: r.content };
+    if (r.reasoning) message.reasoning_content = r.reasoning;
+    if (r.toolCalls.length)
+      message.tool_calls = r.toolCalls.map((c) => ({
+        id: c.id,
+        type: 'function',
+        function: { name: c.name, arguments: c.arguments },
+      }));
+    return {
+      id: this.id ?? null,
+      object: 'chat.completion',
+      model: this.model,
+      choices: [{ index: 0, message, finish_reason: this.finishReason ?? null }],
+      usage: this.rawUsage ?? null,
+    };
   }
 
   finish(request: LlmRequest): LlmResponse {

@@ -76,6 +76,18 @@ export interface LlmResponse {
   usage: LlmUsage;
   /** Present when the request asked for `logprobs` and the provider returned them. */
   logprobs?: LlmLogprobs | null;
+  /** The call as the provider saw it (Letta's provider trace); see LlmProviderTrace. */
+  providerTrace?: LlmProviderTrace;
+}
+
+/**
+ * One LLM call in the provider's own wire format: the request body the SDK sent, and the
+ * response body (for a stream, the response the chunks add up to, in the non-streaming shape).
+ * References to objects the client built anyway: nothing is copied or serialized here.
+ */
+export interface LlmProviderTrace {
+  request: Record<string, unknown>;
+  response: Record<string, unknown>;
 }
 
 export type LlmStreamEvent =

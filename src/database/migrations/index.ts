@@ -12,6 +12,7 @@ import { FoldersAndFiles1795578000000 } from './1795578000000-FoldersAndFiles';
 import { ScheduledMessages1795579500000 } from './1795579500000-ScheduledMessages';
 import { Conversations1796200000000 } from './1796200000000-Conversations';
 import { RunCallbacks1796300000000 } from './1796300000000-RunCallbacks';
+import { ProviderTraces1796400000000 } from './1796400000000-ProviderTraces';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list works from
@@ -32,4 +33,5 @@ export const MIGRATIONS = [
   ScheduledMessages1795579500000,
   Conversations1796200000000,
   RunCallbacks1796300000000,
+  ProviderTraces1796400000000,
 ];
