@@ -1,5 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AgentsService } from '../agents/agents.service';
+import { AgentFilesService } from '../sources/agent-files.service';
+import { FileEntity } from '../sources/file.entity';
+import { FilesService } from '../sources/files.service';
 import { Principal } from '../common/auth/principal';
 import { BadRequestError, NotFoundError } from '../common/errors';
 import { VERSION } from '../common/version';
@@ -22,6 +25,7 @@ const PAGE = 500;
 /** Placeholders, as JSON.stringify writes them (stored text never holds a NUL, so they are unique). */
 const MESSAGES = '"\\u0000messages"';
 const IN_CONTEXT = '"\\u0000in_context"';
+const FILES = '"\\u0000files"';
 
 /** The fields of a tool that an agent file carries (Letta's ToolSchema). */
 const TOOL_FIELDS = [
@@ -64,8 +68,9 @@ const BLOCK_FIELDS = [
 
 /**
  * GET /v1/agents/:id/export: the agent as a Letta agent file (AgentFileSchema, the "v2" format):
- * its config, memory blocks, tools with their source, tool rules and message history, with
- * file-local ids (`agent-0`, `block-0`, `tool-0`, `message-0`) and secrets' values blanked.
+ * its config, memory blocks, tools with their source, tool rules, message history, folders
+ * with their files' text and its view of each file, with file-local ids (`agent-0`, `block-0`,
+ * `tool-0`, `message-0`, `source-0`, `file-0`, `file_agent-0`) and secrets' values blanked.
  * The text is produced page by page, so a long history never holds the event loop.
  */
 @Injectable()
@@ -73,6 +78,8 @@ export class AgentFileExportService {
   constructor(
     private readonly agents: AgentsService,
     private readonly files: AgentFilesRepository,
+    private readonly folderFiles: FilesService,
+    private readonly views: AgentFilesService,
   ) {}
 
   /** Checks everything that can fail with a 4xx before the first byte is sent. */
@@ -82,10 +89,73 @@ export class AgentFileExportService {
     const state = await this.agents.getState(p, agentId);
     // Conversations are not stored yet, so no conversation id can name one of this agent's.
     if (opts.conversationId) throw new NotFoundError('Conversation', opts.conversationId);
-    return this.write(p, state, opts.scrubMessages === true);
+    const folders = await this.folders(p, state);
+    return this.write(p, state, folders, opts.scrubMessages === true);
   }
 
-  private async *write(p: Principal, state: Json, scrub: boolean): AsyncIterable<string> {
+  /**
+   * The agent's folders (Letta's SourceSchema), every file of them without its text (read file
+   * by file as it is written), and its view of each (FileAgentSchema), with file-local ids.
+   */
+  private async folders(p: Principal, state: Json) {
+    const sources = state.sources as Json[];
+    const sourceIds = new Map(sources.map((s, i) => [s.id as string, `source-${i}`]));
+    const files: FileEntity[] = [];
+    for (const s of sources) files.push(...(await this.folderFiles.allInFolder(p, s.id as string)));
+    const fileIds = new Map(files.map((f, i) => [f.id, `file-${i}`]));
+    const views = (await this.views.viewsOf(p, state.id as string)).filter((v) => fileIds.has(v.fileId));
+    return {
+      sourceIds: sources.map((s) => sourceIds.get(s.id as string)!),
+      sources: sources.map((s) => ({
+        name: s.name,
+        description: s.description ?? null,
+        instructions: s.instructions ?? null,
+        metadata: s.metadata ?? null,
+        embedding: null,
+        embedding_chunk_size: null,
+        embedding_config: s.embedding_config,
+        id: sourceIds.get(s.id as string),
+      })),
+      files: files.map((f) => ({
+        file: f,
+        schema: {
+          source_id: sourceIds.get(f.sourceId),
+          file_name: f.fileName,
+          original_file_name: f.originalFileName,
+          file_path: f.filePath,
+          file_type: f.fileType,
+          file_size: f.fileSize,
+          file_creation_date: null,
+          file_last_modified_date: null,
+          processing_status: f.processingStatus,
+          error_message: f.errorMessage,
+          total_chunks: f.totalChunks,
+          chunks_embedded: f.chunksEmbedded,
+          content: null as string | null,
+          id: fileIds.get(f.id),
+        },
+      })),
+      filesAgents: views.map((v, i) => ({
+        agent_id: 'agent-0',
+        file_id: fileIds.get(v.fileId),
+        source_id: sourceIds.get(v.sourceId),
+        file_name: v.fileName,
+        is_open: v.isOpen,
+        visible_content: v.isOpen ? v.visibleContent : null,
+        last_accessed_at: v.lastAccessedAt.toISOString(),
+        start_line: v.startLine,
+        end_line: v.endLine,
+        id: `file_agent-${i}`,
+      })),
+    };
+  }
+
+  private async *write(
+    p: Principal,
+    state: Json,
+    folders: Awaited<ReturnType<AgentFileExportService['folders']>>,
+    scrub: boolean,
+  ): AsyncIterable<string> {
     const tools = [...(state.tools as Json[])].sort(byText('name'));
     const blocks = [...(state.blocks as Json[])].sort(byText('label'));
     const toolIds = new Map(tools.map((t, i) => [t.id as string, `tool-${i}`]));
@@ -96,7 +166,7 @@ export class AgentFileExportService {
       memory_blocks: [],
       tools: [],
       tool_ids: (state.tools as Json[]).map((t) => toolIds.get(t.id as string)),
-      source_ids: [],
+      source_ids: folders.sourceIds,
       folder_ids: null,
       block_ids: (state.blocks as Json[]).map((b) => blockIds.get(b.id as string)),
       tool_rules: state.tool_rules,
@@ -143,7 +213,7 @@ export class AgentFileExportService {
       id: 'agent-0',
       messages: '\u0000messages',
       in_context_message_ids: '\u0000in_context',
-      files_agents: [],
+      files_agents: folders.filesAgents,
       group_ids: [],
     };
     const doc = {
@@ -154,8 +224,8 @@ export class AgentFileExportService {
         metadata: b.metadata ?? {},
         id: blockIds.get(b.id as string),
       })),
-      files: [],
-      sources: [],
+      files: folders.files.length ? '\u0000files' : [],
+      sources: folders.sources,
       tools: tools.map((t) => ({ id: toolIds.get(t.id as string), ...pick(t, TOOL_FIELDS) })),
       mcp_servers: [],
       skills: [],
@@ -164,7 +234,8 @@ export class AgentFileExportService {
     };
     const text = JSON.stringify(doc, null, 2);
     const [head, rest] = text.split(MESSAGES);
-    const [middle, tail] = rest.split(IN_CONTEXT);
+    const [middle, afterContext] = rest.split(IN_CONTEXT);
+    const [beforeFiles, tail] = folders.files.length ? afterContext.split(FILES) : [afterContext, null];
     yield head;
     const fileIds = new Map<string, string>();
     if (!scrub) {
@@ -190,6 +261,14 @@ export class AgentFileExportService {
       ? []
       : (state.message_ids as string[]).map((id) => fileIds.get(id)).filter((id) => id !== undefined);
     yield JSON.stringify(inContext);
+    yield beforeFiles;
+    if (tail === null) return;
+    // Each file's text is read as it is written, so only one is held at a time.
+    for (const [i, { file, schema }] of folders.files.entries()) {
+      schema.content = await this.folderFiles.contentOf(p.organizationId, file.id);
+      yield `${i === 0 ? '[\n' : ',\n'}${indent(JSON.stringify(schema, null, 2), 4)}`;
+    }
+    yield '\n  ]';
     yield tail;
   }
 }

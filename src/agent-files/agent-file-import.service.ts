@@ -1,12 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { uuidIds, type AgentMessage } from '@engram/agent-runtime';
-import { getMetadataStorage } from 'class-validator';
 import { AgentsService } from '../agents/agents.service';
 import { CreateAgentDto } from '../agents/dto/agent.dto';
 import { Principal } from '../common/auth/principal';
 import { BadRequestError, DomainError } from '../common/errors';
 import { inspectValue, jsonDepthExceeds, MAX_JSON_DEPTH, problemError } from '../common/http-edge';
-import { createValidationPipe } from '../common/validation';
 import { BlocksService } from '../memory/blocks.service';
 import { CreateBlockDto } from '../memory/dto/block.dto';
 import { BaseToolsService } from '../tools/base-tools.service';
@@ -15,7 +13,10 @@ import { resolveToolSchema } from '../tools/tool-schema';
 import { ToolEntity } from '../tools/tool.entity';
 import { ToolsRepository } from '../tools/tools.repository';
 import { isBuiltInTool, ToolsService } from '../tools/tools.service';
+import { FILE_TOOL_NAMES } from '../sources/file-tools';
+import { afFields, afUnique, afValidate } from './af-fields';
 import { afList, afObject, afString, agentFileError as bad, fromAfMessage } from './af-messages';
+import { AgentFileFoldersService, AgentFoldersPlan, FoldersPlan, WrittenFolders } from './af-folders.service';
 import { AgentFilesRepository } from './agent-files.repository';
 
 type Json = Record<string, unknown>;
@@ -69,6 +70,15 @@ interface ToolPlan {
   existing?: ToolEntity;
   create?: CreateToolDto;
   update?: UpdateToolDto;
+  /** One of the file tools, which the organization does not have yet. */
+  fileTool?: string;
+}
+
+interface Created {
+  tools: string[];
+  blocks: string[];
+  folders: string[];
+  agents: string[];
 }
 
 interface AgentPlan {
@@ -78,18 +88,19 @@ interface AgentPlan {
   /** null: keep the messages a new agent starts with. */
   messages: AgentMessage[] | null;
   inContext: string[];
+  folders: AgentFoldersPlan;
 }
 
 /**
  * POST /v1/agents/import: recreates the agents of a Letta agent file (AgentFileSchema) in the
- * caller's organization. Everything is read and validated before anything is written; a failure
+ * caller's organization, with their folders and files (see AgentFileFoldersService). Everything
+ * is read and validated before anything is written; a failure
  * while writing removes what the import had created, and existing tools are overwritten only
  * once the agents exist.
  */
 @Injectable()
 export class AgentFileImportService {
   private readonly logger = new Logger(AgentFileImportService.name);
-  private readonly validation = createValidationPipe();
 
   constructor(
     private readonly agents: AgentsService,
@@ -98,6 +109,7 @@ export class AgentFileImportService {
     private readonly toolRows: ToolsRepository,
     private readonly baseTools: BaseToolsService,
     private readonly files: AgentFilesRepository,
+    private readonly folders: AgentFileFoldersService,
   ) {}
 
   async import(p: Principal, text: string, opts: ImportOptions): Promise<string[]> {
@@ -106,25 +118,26 @@ export class AgentFileImportService {
     const toolPlans = await this.planTools(p, afList(schema.tools, 'tools'), opts);
     const blockDtos = await Promise.all(
       afList(schema.blocks, 'blocks').map(async (b, i) => {
-        const dto = await this.dto(
+        const dto = await afValidate(
           CreateBlockDto,
-          fields(afObject(b, `blocks[${i}]`), ['id'], CreateBlockDto),
+          afFields(afObject(b, `blocks[${i}]`), ['id'], CreateBlockDto),
           `blocks[${i}]`,
         );
         this.blocks.build(p, dto); // checks the value fits its limit
         return { fileId: afString(afObject(b, `blocks[${i}]`).id, `blocks[${i}].id`), dto };
       }),
     );
+    const folderPlan = await this.folders.plan(p, schema, opts);
     const agentList = afList(schema.agents, 'agents');
     if (agentList.length === 0) throw bad('agents', 'the file holds no agent');
     const agentPlans: AgentPlan[] = [];
     for (const [i, a] of agentList.entries())
-      agentPlans.push(await this.planAgent(afObject(a, `agents[${i}]`), i, opts));
-    unique(
+      agentPlans.push(await this.planAgent(afObject(a, `agents[${i}]`), i, opts, folderPlan));
+    afUnique(
       'tools',
       toolPlans.map((t) => t.fileId),
     );
-    unique(
+    afUnique(
       'blocks',
       blockDtos.map((b) => b.fileId),
     );
@@ -137,12 +150,17 @@ export class AgentFileImportService {
           throw bad(`agents[${i}].block_ids`, `'${id}' is not a block of the file`);
     }
 
-    const created = { tools: [] as string[], blocks: [] as string[], agents: [] as string[] };
+    const created: Created = { tools: [], blocks: [], folders: [], agents: [] };
+    let written: WrittenFolders;
     try {
       const toolIds = new Map<string, string>();
+      const fileTools = toolPlans.some((t) => t.fileTool)
+        ? await this.folders.fileTools(p)
+        : new Map<string, string>();
       for (const t of toolPlans) {
         const id =
           t.existing?.id ??
+          (t.fileTool ? fileTools.get(t.fileTool) : undefined) ??
           (created.tools.push((await this.tools.create(p, t.create!)).id), created.tools.at(-1)!);
         toolIds.set(t.fileId, id);
       }
@@ -152,14 +170,17 @@ export class AgentFileImportService {
         created.blocks.push(block.id);
         blockIds.set(b.fileId, block.id);
       }
+      written = await this.folders.write(p, folderPlan, created.folders);
       for (const a of agentPlans) {
         const dto = Object.assign(a.dto, {
           tool_ids: a.toolFileIds.map((id) => toolIds.get(id)!),
           block_ids: a.blockFileIds.map((id) => blockIds.get(id)!),
+          folder_ids: a.folders.sourceFileIds.map((id) => written.sourceIds.get(id)!),
         });
         const agent = await this.agents.create(p, dto, async (row, m) => {
           if (a.messages)
             await this.files.replaceHistory(m, p.organizationId, row.id, a.messages, a.inContext);
+          await this.folders.restoreViews(m, row, a.folders, written);
         });
         created.agents.push(agent.id);
       }
@@ -170,13 +191,16 @@ export class AgentFileImportService {
     // Last, so a failed import leaves every existing tool as it was.
     for (const t of toolPlans)
       if (t.update && t.existing) await this.tools.update(p, t.existing.id, t.update);
+    // The files' passages are made again by the ingestion, from the text the file carried.
+    await this.folders.ingest(p, written);
     return created.agents;
   }
 
-  private async undo(p: Principal, created: { tools: string[]; blocks: string[]; agents: string[] }) {
+  private async undo(p: Principal, created: Created) {
     const steps = [
       ...created.agents.map((id) => () => this.agents.delete(p, id)),
       ...created.blocks.map((id) => () => this.blocks.delete(p, id)),
+      ...created.folders.map((id) => () => this.folders.deleteFolder(p, id)),
       ...created.tools.map((id) => () => this.tools.delete(p, id)),
     ];
     for (const step of steps)
@@ -198,6 +222,8 @@ export class AgentFileImportService {
         const type = typeof t.tool_type === 'string' ? t.tool_type : 'custom';
         const mine = existing.find((e) => e.name === names[i]);
         if (type.startsWith('letta_')) {
+          // The file tools are made for an organization with its first folder: here, when writing.
+          if (!mine && FILE_TOOL_NAMES.includes(names[i])) return { fileId, fileTool: names[i] };
           if (!mine) throw bad(where, `the built-in tool '${names[i]}' (${type}) does not exist in Engram`);
           return { fileId, existing: mine };
         }
@@ -215,7 +241,7 @@ export class AgentFileImportService {
         if (typeof t.source_code !== 'string' || !t.source_code)
           throw bad(`${where}.source_code`, 'a custom tool needs its source');
         const body = Object.fromEntries(TOOL_DTO_FIELDS.filter((k) => t[k] != null).map((k) => [k, t[k]]));
-        const dto = await this.dto(CreateToolDto, body, where);
+        const dto = await afValidate(CreateToolDto, body, where);
         const resolved = await resolveToolSchema({
           sourceType: dto.source_type ?? 'python',
           sourceCode: dto.source_code,
@@ -234,14 +260,19 @@ export class AgentFileImportService {
     );
   }
 
-  private async planAgent(a: Json, i: number, opts: ImportOptions): Promise<AgentPlan> {
+  private async planAgent(
+    a: Json,
+    i: number,
+    opts: ImportOptions,
+    folderPlan: FoldersPlan,
+  ): Promise<AgentPlan> {
     const where = `agents[${i}]`;
-    for (const key of ['files_agents', 'group_ids', 'source_ids', 'folder_ids'])
-      if (afList(a[key], `${where}.${key}`).length)
-        throw bad(`${where}.${key}`, 'folders, files and multi-agent groups are not supported by Engram');
+    if (afList(a.group_ids, `${where}.group_ids`).length)
+      throw bad(`${where}.group_ids`, 'multi-agent groups are not supported by Engram');
+    const folders = await this.folders.planAgent(a, where, folderPlan);
     if (a.include_multi_agent_tools === true)
       throw bad(`${where}.include_multi_agent_tools`, 'Engram has no multi-agent tools');
-    const body = fields(a, [...OWN_AGENT_FIELDS], CreateAgentDto);
+    const body = afFields(a, [...OWN_AGENT_FIELDS], CreateAgentDto);
     // An exported llm_config already says what these would override; unset or false they change nothing.
     for (const k of ['enable_reasoner', 'reasoning'] as const)
       if (body[k] === false && body.llm_config) delete body[k];
@@ -264,7 +295,7 @@ export class AgentFileImportService {
     delete body.tool_exec_environment_variables;
     if (Object.keys(secrets).length) body.secrets = secrets;
     else delete body.secrets;
-    const dto = await this.dto(CreateAgentDto, body, where);
+    const dto = await afValidate(CreateAgentDto, body, where);
 
     const toolFileIds = afList(a.tool_ids, `${where}.tool_ids`).map((x, j) =>
       afString(x, `${where}.tool_ids[${j}]`),
@@ -273,7 +304,8 @@ export class AgentFileImportService {
       afString(x, `${where}.block_ids[${j}]`),
     );
     const fileMessages = opts.stripMessages ? [] : afList(a.messages, `${where}.messages`);
-    if (fileMessages.length === 0) return { dto, toolFileIds, blockFileIds, messages: null, inContext: [] };
+    if (fileMessages.length === 0)
+      return { dto, toolFileIds, blockFileIds, messages: null, inContext: [], folders };
     const ids = new Map<string, string>();
     const messages = fileMessages.map((m, j) => {
       const w = `${where}.messages[${j}]`;
@@ -289,17 +321,7 @@ export class AgentFileImportService {
         throw bad(`${where}.in_context_message_ids[${j}]`, `'${String(x)}' is not a message of this agent`);
       return id;
     });
-    return { dto, toolFileIds, blockFileIds, messages, inContext };
-  }
-
-  /** Validates a plain object as `type`, with the same pipe as a request body; errors name `where`. */
-  private async dto<T extends object>(type: new () => T, body: Json, where: string): Promise<T> {
-    try {
-      return (await this.validation.transform(body, { type: 'body', metatype: type })) as T;
-    } catch (e) {
-      if (e instanceof DomainError) throw bad(where, e.message.replace(/^Invalid request: /, ''));
-      throw e;
-    }
+    return { dto, toolFileIds, blockFileIds, messages, inContext, folders };
   }
 }
 
@@ -328,8 +350,6 @@ function parse(text: string): Json {
 function refuseUnsupported(schema: Json): void {
   const why: Record<string, string> = {
     groups: 'multi-agent groups are not supported by Engram',
-    files: 'folders and files are not supported by Engram yet',
-    sources: 'folders and files are not supported by Engram yet',
     skills: 'skills are not supported by Engram',
   };
   for (const [key, reason] of Object.entries(why))
@@ -339,56 +359,9 @@ function refuseUnsupported(schema: Json): void {
   afList(schema.mcp_servers, 'mcp_servers');
 }
 
-/**
- * The fields of `o` for the DTO `type`, leaving out the `own` ones. Letta writes every field it
- * has; one Engram does not know passes only when it says nothing (null, false, empty), and is
- * otherwise kept, so validation refuses it by name.
- */
-function fields(o: Json, own: string[], type: new () => object): Json {
-  const knows = knownFields(type);
-  const out: Json = {};
-  for (const [k, v] of Object.entries(o)) {
-    if (own.includes(k) || (!knows.has(k) && isEmpty(v))) continue;
-    out[k] = v;
-  }
-  return out;
-}
-
-const known = new Map<unknown, Set<string>>();
-
-function knownFields(type: new () => object): Set<string> {
-  let names = known.get(type);
-  if (!names) {
-    names = new Set(
-      getMetadataStorage()
-        .getTargetValidationMetadatas(type, '', true, false)
-        .map((m) => m.propertyName),
-    );
-    known.set(type, names);
-  }
-  return names;
-}
-
-function isEmpty(v: unknown): boolean {
-  return (
-    v === null ||
-    v === false ||
-    (Array.isArray(v) && v.length === 0) ||
-    (typeof v === 'object' && v !== null && Object.keys(v).length === 0)
-  );
-}
-
 function stringMap(v: unknown): Record<string, string> {
   if (!v || typeof v !== 'object' || Array.isArray(v)) return {};
   return Object.fromEntries(
     Object.entries(v).map(([k, x]) => [k, typeof x === 'string' ? x : String(x ?? '')]),
   );
-}
-
-function unique(kind: string, ids: string[]): void {
-  const seen = new Set<string>();
-  for (const id of ids) {
-    if (seen.has(id)) throw bad(kind, `the id '${id}' appears twice`);
-    seen.add(id);
-  }
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { AgentEntity } from '../agents/agent.entity';
 import { AgentsService } from '../agents/agents.service';
 import { Principal } from '../common/auth/principal';
@@ -6,7 +7,7 @@ import { NotFoundError } from '../common/errors';
 import { PageRequest } from '../common/pagination';
 import { FileAgentEntity, FileEntity } from './file.entity';
 import { fileWindow } from './file-window';
-import { AgentFileFilter, FilesRepository } from './files.repository';
+import { AgentFileFilter, FilesRepository, RestoredView } from './files.repository';
 
 /** How many files an agent keeps open and how much of each it sees. */
 export interface FilesConfig {
@@ -52,6 +53,51 @@ export class AgentFilesService {
     private readonly files: FilesRepository,
     private readonly agents: AgentsService,
   ) {}
+
+  /** Every view the agent has, by file name. */
+  async viewsOf(p: Principal, agentId: string): Promise<FileAgentEntity[]> {
+    await this.agents.assertExists(p, agentId);
+    return this.files.viewsOf(p.organizationId, agentId);
+  }
+
+  /**
+   * Inside the transaction that creates an imported agent (its folders linked, so it has a view
+   * of each file): each view takes the state the agent file gives it. An open view shows the
+   * window the file recorded, or, when it has none or one past the agent's limit, the window
+   * of its line range taken afresh from the file's text; past `max_files_open`, the least
+   * recently used are closed.
+   */
+  async restoreViews(m: EntityManager, agent: AgentEntity, views: RestoredView[]): Promise<void> {
+    if (views.length === 0) return;
+    const config = filesConfigOf(agent);
+    const redo = views.filter(
+      (v) => v.isOpen && (v.visibleContent === null || v.visibleContent.length > config.charLimit),
+    );
+    const texts = await this.files.contentsOf(
+      agent.organizationId,
+      redo.map((v) => v.fileId),
+      m,
+    );
+    const rows = views.map((v) => {
+      if (!redo.includes(v)) return v;
+      const ranged = v.startLine !== null;
+      const w = fileWindow(
+        texts.get(v.fileId) ?? '',
+        ranged
+          ? { offset: v.startLine! - 1, length: v.endLine !== null ? v.endLine - v.startLine! : null }
+          : {},
+        config.charLimit,
+      );
+      return {
+        ...v,
+        visibleContent: w.content,
+        startLine: ranged ? w.startLine : null,
+        endLine: ranged ? w.endLine : null,
+      };
+    });
+    await this.files.restoreViews(m, agent.organizationId, agent.id, rows);
+    await this.files.enforceOpenLimit(m, agent.organizationId, agent.id, config.maxFilesOpen);
+  }
 
   async list(p: Principal, agentId: string, f: AgentFileFilter, page: PageRequest): Promise<AgentFilesPage> {
     await this.agents.assertExists(p, agentId);

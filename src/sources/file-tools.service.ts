@@ -63,6 +63,12 @@ export class FileToolsService implements ToolExecutor {
     this.ensured.add(organizationId);
   }
 
+  /** The file tools' ids by name (made by `ensure`). */
+  async ids(organizationId: string): Promise<Map<string, string>> {
+    const rows = await this.tools.findByNames(organizationId, [...FILE_TOOL_NAMES]);
+    return new Map(rows.filter((t) => t.toolType === FILE_TOOL_TYPE).map((t) => [t.name, t.id]));
+  }
+
   /** Attaches the file tools (made by `ensure`) to an agent inside `m`. */
   async attach(m: EntityManager, organizationId: string, agentId: string): Promise<void> {
     const rows: Array<{ id: string }> = await m.query(

@@ -16,6 +16,16 @@ export interface NewView {
   visibleContent?: string | null;
 }
 
+/** The state of one agent's view of one file, as an agent file carries it. */
+export interface RestoredView {
+  fileId: string;
+  isOpen: boolean;
+  visibleContent: string | null;
+  startLine: number | null;
+  endLine: number | null;
+  lastAccessedAt: Date | null;
+}
+
 export interface AgentFileFilter {
   isOpen?: boolean;
 }
@@ -74,9 +84,14 @@ export class FilesRepository extends TenantRepository<FileEntity> {
     return row?.text ?? null;
   }
 
-  async contentsOf(organizationId: string, fileIds: string[]): Promise<Map<string, string>> {
+  /** `m`: inside a transaction (embedded Postgres has one session: never leave it for another). */
+  async contentsOf(
+    organizationId: string,
+    fileIds: string[],
+    m?: EntityManager,
+  ): Promise<Map<string, string>> {
     if (fileIds.length === 0) return new Map();
-    const rows = await this.ds
+    const rows = await (m ?? this.ds.manager)
       .getRepository(FileContentEntity)
       .findBy({ organizationId, fileId: In(fileIds) });
     return new Map(rows.map((r) => [r.fileId, r.text]));
@@ -113,6 +128,29 @@ export class FilesRepository extends TenantRepository<FileEntity> {
         rows.map((r) => r.fileName),
         rows.map((r) => r.visibleContent != null),
         rows.map((r) => r.visibleContent ?? null),
+      ],
+    );
+  }
+
+  /** Sets the state of an agent's views of these files (an agent file's `files_agents`), in one statement. */
+  async restoreViews(m: EntityManager, organizationId: string, agentId: string, rows: RestoredView[]) {
+    if (rows.length === 0) return;
+    await m.query(
+      `UPDATE files_agents fa SET is_open = r.is_open, visible_content = r.visible_content,
+         start_line = r.start_line, end_line = r.end_line,
+         last_accessed_at = COALESCE(r.last_accessed_at, now()), updated_at = now()
+       FROM unnest($3::text[], $4::boolean[], $5::text[], $6::int[], $7::int[], $8::timestamptz[])
+         AS r(file_id, is_open, visible_content, start_line, end_line, last_accessed_at)
+       WHERE fa.organization_id = $1 AND fa.agent_id = $2 AND fa.file_id = r.file_id`,
+      [
+        organizationId,
+        agentId,
+        rows.map((r) => r.fileId),
+        rows.map((r) => r.isOpen),
+        rows.map((r) => (r.isOpen ? r.visibleContent : null)),
+        rows.map((r) => (r.isOpen ? r.startLine : null)),
+        rows.map((r) => (r.isOpen ? r.endLine : null)),
+        rows.map((r) => r.lastAccessedAt?.toISOString() ?? null),
       ],
     );
   }

@@ -29,6 +29,20 @@ export abstract class IngestionScheduler {
   abstract schedule(organizationId: string, jobId: string, fileId: string): Promise<void>;
 }
 
+/** A file carried by an agent file: its metadata and parsed text, without its original bytes. */
+export interface RestoredFile {
+  fileName: string;
+  originalFileName: string;
+  fileType: string | null;
+  fileSize: number | null;
+  /** null: the agent file holds no text for it (the file is stored in `error`). */
+  text: string | null;
+  errorMessage?: string | null;
+}
+
+/** The `metadata` flag of an ingestion job whose file came from an agent file (its text is stored, not its bytes). */
+export const FROM_AGENT_FILE = 'from_agent_file';
+
 export interface UploadResult {
   file: FileEntity;
   /** `skip` found a file of that name: nothing was stored. */
@@ -125,6 +139,48 @@ export class FilesService {
     });
     await this.scheduler.schedule(p.organizationId, job.id, id);
     return { file: stored, skipped: false };
+  }
+
+  /**
+   * Stores a file of an agent file in a folder: its row and its text (an import has the parsed
+   * text, not the original bytes). It stays `pending` until `ingestRestored` queues its job.
+   */
+  async restore(p: Principal, sourceId: string, f: RestoredFile): Promise<FileEntity> {
+    const id = newId('file');
+    await this.insertUnique(f.fileName, {
+      id,
+      organizationId: p.organizationId,
+      sourceId,
+      fileName: f.fileName,
+      originalFileName: f.originalFileName,
+      fileType: f.fileType,
+      fileSize: f.fileSize,
+      processingStatus: f.text === null ? 'error' : 'pending',
+      errorMessage:
+        f.text === null
+          ? (f.errorMessage ?? 'The agent file it was imported from held no text for it')
+          : null,
+    });
+    if (f.text !== null) await this.files.saveContent(p.organizationId, id, f.text);
+    return (await this.files.findById(p.organizationId, id))!;
+  }
+
+  /** Queues the ingestion (chunk, embed, passages) of a restored file, from its stored text. */
+  async ingestRestored(p: Principal, file: FileEntity): Promise<void> {
+    const job = await this.jobs.create(p.organizationId, p.userId, {
+      type: 'embedding',
+      file_id: file.id,
+      source_id: file.sourceId,
+      filename: file.fileName,
+      [FROM_AGENT_FILE]: true,
+    });
+    await this.scheduler.schedule(p.organizationId, job.id, file.id);
+  }
+
+  /** Every file of a folder, in upload order. */
+  async allInFolder(p: Principal, sourceId: string): Promise<FileEntity[]> {
+    await this.sources.get(p, sourceId);
+    return this.files.allInSource(p.organizationId, sourceId);
   }
 
   async list(p: Principal, sourceId: string, page: PageRequest): Promise<FileEntity[]> {

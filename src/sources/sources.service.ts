@@ -59,7 +59,11 @@ export class SourcesService implements OnModuleInit {
     });
   }
 
-  async create(p: Principal, dto: CreateFolderDto): Promise<SourceEntity> {
+  /**
+   * The embedding config a new folder gets from `embedding_config`, else `embedding`, else the
+   * default model. An unknown or unconfigured model is refused now, not at the first upload.
+   */
+  async resolveEmbedding(dto: CreateFolderDto): Promise<Record<string, unknown>> {
     const embeddingConfig = dto.embedding_config
       ? await this.models.embeddingConfig(undefined, dto.embedding_config, dto.embedding_chunk_size)
       : await this.models.embeddingConfig(
@@ -67,8 +71,17 @@ export class SourcesService implements OnModuleInit {
           undefined,
           dto.embedding_chunk_size,
         );
-    // An unknown or unconfigured model is refused now, not at the first upload.
     this.embeddings.client(this.embeddings.handleOf(embeddingConfig));
+    return embeddingConfig;
+  }
+
+  /** `embeddingConfig`: what `resolveEmbedding` answered for this dto, when the caller has it. */
+  async create(
+    p: Principal,
+    dto: CreateFolderDto,
+    embeddingConfig?: Record<string, unknown>,
+  ): Promise<SourceEntity> {
+    embeddingConfig ??= await this.resolveEmbedding(dto);
     const id = newId('source');
     await this.unique(p, dto.name, () =>
       this.sources.insert({
@@ -98,6 +111,17 @@ export class SourcesService implements OnModuleInit {
 
   count(p: Principal): Promise<number> {
     return this.sources.count(p.organizationId);
+  }
+
+  /** Whether the organization has a folder of this name. */
+  async nameTaken(p: Principal, name: string): Promise<boolean> {
+    return (await this.sources.list(p.organizationId, name, { limit: 1, order: 'asc' })).length > 0;
+  }
+
+  /** The organization's file tools (open_files, grep_files, semantic_search_files) by name, made if missing. */
+  async ensureFileTools(p: Principal): Promise<Map<string, string>> {
+    await this.fileTools.ensure(p.organizationId);
+    return this.fileTools.ids(p.organizationId);
   }
 
   async update(p: Principal, id: string, dto: UpdateFolderDto): Promise<SourceEntity> {

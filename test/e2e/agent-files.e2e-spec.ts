@@ -568,7 +568,13 @@ describe('agent files: export and import (e2e)', () => {
         /agents\[0\]\.block_ids/,
       ],
       ['groups', mutate((x) => x.groups.push({ id: 'group-0' })), {}, 422, /groups: multi-agent groups/],
-      ['sources', mutate((x) => x.sources.push({ id: 'source-0' })), {}, 422, /sources:/],
+      [
+        'folder without a name',
+        mutate((x) => x.sources.push({ id: 'source-0' })),
+        {},
+        422,
+        /sources\[0\]: .*name/,
+      ],
       ['unknown field', mutate((x) => (x.agents[0].warp_drive = 'on')), {}, 422, /agents\[0\].*warp_drive/],
       ['bad block', mutate((x) => (x.blocks[0].limit = 3)), {}, 422, /limit of 3/],
       [

@@ -9,6 +9,7 @@ import { FilePassagesRepository } from '../file-passages.repository';
 import { FileStorage } from '../file-storage';
 import { parserFor } from '../file-types';
 import { FilesRepository } from '../files.repository';
+import { FROM_AGENT_FILE } from '../files.service';
 import { SourcesRepository } from '../sources.repository';
 import { chunkText } from './chunker';
 import { ParseError, parseFile } from './parsers';
@@ -53,9 +54,10 @@ export class IngestionService {
       await this.jobs.complete(organizationId, jobId);
       return 'skipped';
     }
-    if (!(await this.jobs.startAttempt(organizationId, jobId))) return 'cancelled';
+    const job = await this.jobs.startAttempt(organizationId, jobId);
+    if (!job) return 'cancelled';
     try {
-      return await this.ingest(organizationId, jobId, file);
+      return await this.ingest(organizationId, jobId, file, job.metadata?.[FROM_AGENT_FILE] === true);
     } catch (e) {
       if (isTransient(e)) throw new TransientIngestionError((e as Error).message);
       const message = e instanceof ParseError || e instanceof DomainError ? e.message : 'Ingestion failed';
@@ -84,7 +86,16 @@ export class IngestionService {
     });
   }
 
-  private async ingest(organizationId: string, jobId: string, file: FileEntity): Promise<IngestOutcome> {
+  /**
+   * `restored`: the file came from an agent file, which carries its parsed text (stored at
+   * import) and not its bytes; its agents' views keep the state the import gave them.
+   */
+  private async ingest(
+    organizationId: string,
+    jobId: string,
+    file: FileEntity,
+    restored: boolean,
+  ): Promise<IngestOutcome> {
     const source = await this.sources.findById(organizationId, file.sourceId);
     if (!source) {
       await this.jobs.fail(organizationId, jobId, `Folder '${file.sourceId}' no longer exists`);
@@ -92,10 +103,17 @@ export class IngestionService {
     }
     await this.files.update(organizationId, file.id, { processingStatus: 'parsing', errorMessage: null });
     await this.jobs.progress(organizationId, jobId, { stage: 'parsing' });
-    const bytes: Buffer[] = [];
-    for await (const slice of this.storage.read(organizationId, file.id)) bytes.push(slice);
-    const text = await parseFile(parserFor(file.fileName, file.fileType), Buffer.concat(bytes));
-    await this.files.saveContent(organizationId, file.id, text);
+    let text: string;
+    if (restored) {
+      const stored = await this.files.contentOf(organizationId, file.id);
+      if (stored === null) throw new ParseError('The file has no stored text to ingest');
+      text = stored;
+    } else {
+      const bytes: Buffer[] = [];
+      for await (const slice of this.storage.read(organizationId, file.id)) bytes.push(slice);
+      text = await parseFile(parserFor(file.fileName, file.fileType), Buffer.concat(bytes));
+      await this.files.saveContent(organizationId, file.id, text);
+    }
 
     const chunkTokens = Number(source.embeddingConfig.embedding_chunk_size) || 300;
     const chunks = chunkText(text, { chunkTokens, overlapTokens: Math.round(chunkTokens * OVERLAP) });
@@ -140,8 +158,9 @@ export class IngestionService {
       await this.cancelled(organizationId, file.id);
       return 'cancelled';
     }
-    // Agents with the folder open the file before anyone can see it completed.
-    await this.agentFiles.openForAgents(organizationId, file);
+    // Agents with the folder open the file before anyone can see it completed (a restored
+    // file's views are as the agent file left them).
+    if (!restored) await this.agentFiles.openForAgents(organizationId, file);
     await this.files.update(organizationId, file.id, { processingStatus: 'completed' });
     await this.jobs.complete(organizationId, jobId);
     return 'completed';
