@@ -144,6 +144,8 @@ export class ArchivalMemoryService {
   /**
    * Hybrid search. `query` null lists the newest passages under the filters (POST
    * /v1/passages/search allows no query, as Letta does); every hit then has score 0 and no ranks.
+   * A large scope's vector leg is approximate (HNSW); `exact` forces the exact sort (bench/archival
+   * measures recall with it).
    */
   async search(
     p: Principal,
@@ -151,6 +153,7 @@ export class ArchivalMemoryService {
     query: string | null,
     f: PassageSearchFilter,
     limit: number,
+    opts: { exact?: boolean } = {},
   ): Promise<PassageHit[]> {
     if (query !== null) checkQuery(query);
     const tagMatchMode = checkTagMode(f.tagMatchMode);
@@ -196,6 +199,7 @@ export class ArchivalMemoryService {
         })),
       query,
       legDepth(limit),
+      opts,
     );
     return fuse(candidates, limit);
   }

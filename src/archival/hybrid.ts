@@ -63,3 +63,22 @@ export function legDepth(limit: number): number {
 export function ftsQuerySql(param: string): string {
   return `to_tsquery('english', replace(plainto_tsquery('english', ${param})::text, ' & ', ' | '))`;
 }
+
+/** Most query words the pairs query below is built from (16 words are 120 pairs). */
+export const FTS_PAIR_WORDS = 16;
+
+/**
+ * SQL for a tsquery matching documents that contain at least two of the stemmed words of
+ * `$param` (the OR of every pair of them, from its first FTS_PAIR_WORDS distinct words in
+ * alphabetical order); NULL when it has fewer than two. A GIN index answers it from the words'
+ * posting lists, so it is cheap even when each word alone matches thousands of rows.
+ */
+export function ftsPairsQuerySql(param: string): string {
+  // Each lexeme quoted for tsquery input: quote and backslash doubled.
+  const quoted = (x: string) =>
+    `chr(39) || replace(replace(${x}, chr(92), chr(92) || chr(92)), chr(39), chr(39) || chr(39)) || chr(39)`;
+  return `(SELECT string_agg(${quoted('a.l')} || ' & ' || ${quoted('b.l')}, ' | ')::tsquery
+    FROM (SELECT DISTINCT unnest(tsvector_to_array(to_tsvector('english', ${param}))) AS l ORDER BY 1 LIMIT ${FTS_PAIR_WORDS}) a
+    JOIN (SELECT DISTINCT unnest(tsvector_to_array(to_tsvector('english', ${param}))) AS l ORDER BY 1 LIMIT ${FTS_PAIR_WORDS}) b
+    ON a.l < b.l)`;
+}

@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { toSql } from 'pgvector';
 import { DataSource } from 'typeorm';
 import { PageRequest, paginate } from '../common/pagination';
 import { TenantRepository } from '../common/tenant.repository';
-import { hybridSql, rankOf, SqlParams, VectorLeg } from './hybrid-sql';
+import { hybridSql, rankOf, SqlParams, vectorParam, VectorLeg } from './hybrid-sql';
 import { PassageEntity } from './passage.entity';
 
 export interface NewPassage {
@@ -40,6 +39,11 @@ const COLUMNS = `t.id, t.organization_id, t.archive_id, t.file_id, t.file_name, 
 const INSERT_CHUNK = 500;
 /** HNSW candidate list size for approximate searches; bench/archival measures recall against it. */
 const HNSW_EF_SEARCH = 200;
+/**
+ * Scopes (an agent's archives, an archive, an organization) of up to this many passages are
+ * searched exactly: an exact distance sort over 10k rows costs about what an HNSW scan does.
+ */
+export const EXACT_SEARCH_UP_TO = 10_000;
 
 function toEntity(r: Record<string, unknown>): PassageEntity {
   return Object.assign(new PassageEntity(), {
@@ -67,7 +71,7 @@ export class PassagesRepository extends TenantRepository<PassageEntity> {
     super(ds.getRepository(PassageEntity));
   }
 
-  /** Multi-row INSERTs of vector literals, in chunks, in one transaction (the vectors are made before). */
+  /** Multi-row INSERTs with binary vectors, in chunks, in one transaction (the vectors are made before). */
   async insertMany(organizationId: string, rows: NewPassage[]): Promise<PassageEntity[]> {
     if (rows.length === 0) return [];
     const out: PassageEntity[] = [];
@@ -81,7 +85,7 @@ export class PassagesRepository extends TenantRepository<PassageEntity> {
             (r) =>
               `(${p.add(r.id)}, ${org}, ${p.add(r.archiveId)}, ${p.add(r.text)}, ${p.add(r.tags)}::text[], ${p.add(
                 r.metadata === null ? null : JSON.stringify(r.metadata),
-              )}::jsonb, ${p.add(toSql(r.embedding))}::vector, ${p.add(r.embedding.length)}::int, ${p.add(
+              )}::jsonb, ${p.add(vectorParam(r.embedding))}::vector, ${p.add(r.embedding.length)}::int, ${p.add(
                 r.embeddingConfig === null ? null : JSON.stringify(r.embeddingConfig),
               )}::jsonb, ${p.add(r.createdById)}, COALESCE(${p.add(r.createdAt)}::timestamptz, clock_timestamp()))`,
           );
@@ -139,9 +143,13 @@ export class PassagesRepository extends TenantRepository<PassageEntity> {
     legs: (params: SqlParams) => VectorLeg[],
     ftsText: string | null,
     depth: number,
+    opts: { exact?: boolean } = {},
   ): Promise<RankedPassage[]> {
     const params = new SqlParams();
     const where = this.filterSql(organizationId, f, params);
+    // The scope is the archives (already checked to be the tenant's), or the tenant when the
+    // search spans its archives: a condition a btree answers alone (an index-only count).
+    const scope = f.archiveIds ? where[1] : where[0];
     const sql = hybridSql({
       table: 'passages',
       columns: COLUMNS,
@@ -150,13 +158,14 @@ export class PassagesRepository extends TenantRepository<PassageEntity> {
       vectorLegs: legs(params),
       ftsText,
       depth,
-      approximate: true,
+      approximate: opts.exact ? undefined : { scope, exactUpTo: EXACT_SEARCH_UP_TO },
     });
     const rows: Record<string, unknown>[] = await this.ds.transaction(async (m) => {
       // Keep scanning the graph until enough rows pass the filters (pgvector >= 0.8): a
       // selective filter would otherwise leave the vector leg short of results.
-      await m.query(`SET LOCAL hnsw.iterative_scan = relaxed_order`);
-      await m.query(`SET LOCAL hnsw.ef_search = ${HNSW_EF_SEARCH}`);
+      await m.query(
+        `SET LOCAL hnsw.iterative_scan = relaxed_order; SET LOCAL hnsw.ef_search = ${HNSW_EF_SEARCH}`,
+      );
       return m.query(sql, params.values);
     });
     return rows.map((r) => ({

@@ -13,6 +13,7 @@ import { ScheduledMessages1795579500000 } from './1795579500000-ScheduledMessage
 import { Conversations1796200000000 } from './1796200000000-Conversations';
 import { RunCallbacks1796300000000 } from './1796300000000-RunCallbacks';
 import { ProviderTraces1796400000000 } from './1796400000000-ProviderTraces';
+import { ArchivalSearchSpeed1796500000000 } from './1796500000000-ArchivalSearchSpeed';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list works from
@@ -34,4 +35,5 @@ export const MIGRATIONS = [
   Conversations1796200000000,
   RunCallbacks1796300000000,
   ProviderTraces1796400000000,
+  ArchivalSearchSpeed1796500000000,
 ];
