@@ -91,7 +91,8 @@ async function startChild(env: Record<string, string>): Promise<{ child: ChildPr
         ENGRAM_SECRETS_KEY: 'lease-sweeper-test-secrets-key-0123456789',
       }),
     ]);
-  });
+    // The child compiles src/ as it loads: on a loaded 2-core box that alone can take a minute.
+  }, 120_000);
   afterAll(async () => {
     releaseHeld();
     victim?.child.kill('SIGKILL');
