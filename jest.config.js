@@ -32,10 +32,6 @@ module.exports = {
   // file (each file loads the app's modules anew) until it dies at 4 GB, as CI did. With a limit
   // it runs the files in a worker process instead, replaced when it holds more than this.
   workerIdleMemoryLimit: '1GB',
-  // The e2e files wait on HTTP, Postgres and child processes far more than they compute, so two
-  // run at once even on 2 cores (each file has its own tenants, and its own Redis prefix:
-  // test/support/file-env.ts).
-  maxWorkers: 2,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [
     {
@@ -47,7 +43,6 @@ module.exports = {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
-      setupFiles: ['<rootDir>/test/support/file-env.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
@@ -55,7 +50,6 @@ module.exports = {
       ...common,
       displayName: 'compat',
       testMatch: ['<rootDir>/test/compat/**/*.spec.ts'],
-      setupFiles: ['<rootDir>/test/support/file-env.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
