@@ -163,33 +163,24 @@ export function countPieces(text: string): number {
   return total;
 }
 
-/** Counts of the ordinary pre-tokens seen; a vocabulary, so it stays small (and is cleared if not). */
-const pieceCounts = new Map<string, number>();
-const PIECE_MEMO_MAX = 100_000;
-
-function countPiece(piece: string): number {
-  let n = pieceCounts.get(piece);
-  if (n === undefined) {
-    n = encodeCount(piece);
-    if (pieceCounts.size >= PIECE_MEMO_MAX) pieceCounts.clear();
-    pieceCounts.set(piece, n);
-  }
-  return n;
+/** `encodeCount` remembered for up to `max` texts (all forgotten at once past that). */
+function rememberedCount(max: number): (text: string) => number {
+  const counts = new Map<string, number>();
+  return (text) => {
+    let n = counts.get(text);
+    if (n === undefined) {
+      n = encodeCount(text);
+      if (counts.size >= max) counts.clear();
+      counts.set(text, n);
+    }
+    return n;
+  };
 }
 
-/** Counts of recent slices: runs repeat them (`xxxx`, `====`), and each costs a cubic merge. */
-const sliceCounts = new Map<string, number>();
-const SLICE_MEMO_MAX = 4_096;
-
-function countSlice(slice: string): number {
-  let n = sliceCounts.get(slice);
-  if (n === undefined) {
-    n = encodeCount(slice);
-    if (sliceCounts.size >= SLICE_MEMO_MAX) sliceCounts.clear();
-    sliceCounts.set(slice, n);
-  }
-  return n;
-}
+/** The ordinary pre-tokens seen: a vocabulary, so it stays small (and is cleared if not). */
+const countPiece = rememberedCount(100_000);
+/** Recent slices of long pre-tokens: runs repeat them (`xxxx`, `====`), each a cubic merge. */
+const countSlice = rememberedCount(4_096);
 
 /** A long pre-token: its first `PIECE_SLICES` slices encoded, the rest at their tokens per byte. */
 function countLongPiece(piece: string): number {
