@@ -11,7 +11,7 @@ import { API_PREFIX, UNPREFIXED_ROUTES } from './auth/route-table';
 import { AppConfig, loadConfig } from './config/config';
 import { checkDependencies } from './config/preflight';
 import { installInputChecks } from './common/http-edge';
-import { aliasUrl } from './common/url-aliases';
+import { aliasUrl, publicRoute } from './common/url-aliases';
 import { MetricsService } from './observability/metrics.service';
 import { buildOpenApiDocument } from './openapi';
 import { nameRequestSpan, requestSpan, startTracing } from './observability/tracing';
@@ -95,7 +95,8 @@ export async function createApp(config: AppConfig = loadConfig()): Promise<NestF
     });
     if (tracing) {
       fastify.addHook('onRequest', (request, _reply, done) => {
-        nameRequestSpan(request.raw, request.method, request.routeOptions.url);
+        const route = request.routeOptions.url;
+        nameRequestSpan(request.raw, request.method, route && publicRoute(route));
         done();
       });
     }
@@ -103,7 +104,7 @@ export async function createApp(config: AppConfig = loadConfig()): Promise<NestF
       const metrics = app.get(MetricsService);
       fastify.addHook('onResponse', (request, reply, done) => {
         // The route template keeps the label set small; unknown paths share one label.
-        const route = request.routeOptions.url ?? 'unmatched';
+        const route = publicRoute(request.routeOptions.url ?? 'unmatched');
         metrics.httpRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
         done();
       });

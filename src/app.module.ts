@@ -30,6 +30,7 @@ import { WsGatewayModule } from './streaming/ws/ws-gateway.module';
 import { OpenAiModule } from './openai/openai.module';
 import { SchedulesModule } from './schedules/schedules.module';
 import { ConversationsModule } from './conversations/conversations.module';
+import { TutorialModule } from './tutorial/tutorial.module';
 
 /** Modules both processes (api and worker) share. */
 export const DOMAIN_MODULES = [
@@ -93,6 +94,7 @@ export class AppModule {
         HealthModule,
         QueueModule.forRole('api'),
         ...DOMAIN_MODULES,
+        TutorialModule,
         AuthModule,
         WsGatewayModule,
       ],

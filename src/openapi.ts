@@ -5,11 +5,12 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { API_PREFIX, UNPREFIXED_ROUTES } from './auth/route-table';
 import { loadConfig } from './config/config';
+import { publicRoute } from './common/url-aliases';
 import { VERSION } from './common/version';
 
 /** The OpenAPI document of an application (served at /openapi.json, committed as openapi.json). */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
-  return SwaggerModule.createDocument(
+  const doc = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('Engram')
@@ -18,6 +19,11 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       .addBearerAuth()
       .build(),
   );
+  // The tutorial dialect's routes are documented where clients call them (`/agents/...`).
+  doc.paths = Object.fromEntries(
+    Object.entries(doc.paths).map(([path, item]) => [publicRoute(path), item]),
+  ) as OpenAPIObject['paths'];
+  return doc;
 }
 
 /**

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { baseToolRulesFor, MEMORY_PROMPT_TEMPLATE } from '@engram/agent-runtime';
 import type { EntityManager } from 'typeorm';
 import { Principal } from '../common/auth/principal';
-import { InvalidInputError, NotFoundError } from '../common/errors';
+import { ConflictError, InvalidInputError, NotFoundError } from '../common/errors';
 import { isId, newId } from '../common/ids';
 import { PageRequest } from '../common/pagination';
 import { BlockEntity } from '../memory/block.entity';
@@ -110,6 +110,34 @@ export class AgentsService {
   /** Fails with 404 unless the agent exists in the tenant. */
   async assertExists(p: Principal, id: string): Promise<void> {
     await this.get(p, id);
+  }
+
+  /**
+   * The id of the agent a reference names: an agent id, else an agent name (the tutorial
+   * dialect's `/agents/sam/...`). An unknown one is a 404; a name several agents of the
+   * organization share is a 409 listing their ids (oldest first), never a guess.
+   */
+  async resolveRef(p: Principal, ref: string): Promise<string> {
+    if (isId('agent', ref)) {
+      const id = ref.toLowerCase();
+      await this.assertExists(p, id);
+      return id;
+    }
+    const ids = await this.agents.listIds(
+      p.organizationId,
+      { name: ref },
+      { limit: MAX_LISTED_NAMESAKES + 1, order: 'asc' },
+    );
+    if (!ids.length) throw new NotFoundError('Agent', ref);
+    if (ids.length > 1) {
+      const listed = ids.slice(0, MAX_LISTED_NAMESAKES).join(', ');
+      const count = ids.length > MAX_LISTED_NAMESAKES ? `More than ${MAX_LISTED_NAMESAKES}` : `${ids.length}`;
+      throw new ConflictError(
+        `${count} agents are named '${ref}': ${listed}. Address one by its id`,
+        'ambiguous_agent_name',
+      );
+    }
+    return ids[0];
   }
 
   list(p: Principal, filter: AgentFilter, page: PageRequest): Promise<AgentEntity[]> {
@@ -323,6 +351,9 @@ export class AgentsService {
       if (!current.some((c) => c.id === b.id)) await this.blocks.attach(p, agentId, b.id);
   }
 }
+
+/** How many namesakes a 409 for an ambiguous agent name lists. */
+const MAX_LISTED_NAMESAKES = 20;
 
 function assertUniqueLabels(labels: string[]): void {
   const seen = new Set<string>();

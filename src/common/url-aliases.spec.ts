@@ -1,4 +1,4 @@
-import { aliasUrl } from './url-aliases';
+import { aliasUrl, publicRoute } from './url-aliases';
 
 describe('aliasUrl', () => {
   it('serves /api/... as /v1/...', () => {
@@ -29,5 +29,16 @@ describe('aliasUrl', () => {
       '/v1/agents/agent-1/archival/passage-9',
     );
     expect(aliasUrl('DELETE', '/v1/agents/agent-1/archival/a/b')).toBe('/v1/agents/agent-1/archival/a/b');
+  });
+
+  it('serves unversioned /agents/... as the tutorial dialect, and names its routes as clients call them', () => {
+    expect(aliasUrl('GET', '/agents')).toBe('/v1/tutorial/agents');
+    expect(aliasUrl('GET', '/agents?limit=2')).toBe('/v1/tutorial/agents?limit=2');
+    expect(aliasUrl('POST', '/agents/sam/messages')).toBe('/v1/tutorial/agents/sam/messages');
+    for (const url of ['/agentsx', '/v1/agents', '/api/agents/sam'])
+      expect(aliasUrl('GET', url)).not.toMatch(/tutorial/);
+    expect(publicRoute('/v1/tutorial/agents/:agent_id/messages')).toBe('/agents/:agent_id/messages');
+    expect(publicRoute('/v1/tutorial/agents')).toBe('/agents');
+    expect(publicRoute('/v1/agents/:agent_id')).toBe('/v1/agents/:agent_id');
   });
 });

@@ -15,5 +15,6 @@ import { ConversationsService } from './conversations.service';
   imports: [AgentsModule, MessagesModule, RunsModule, SystemPromptModule],
   controllers: [ConversationsController],
   providers: [ConversationsService],
+  exports: [ConversationsService],
 })
 export class ConversationsModule {}

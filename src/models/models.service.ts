@@ -64,6 +64,38 @@ export class ModelsService implements OnModuleInit {
     }
   }
 
+  /**
+   * The handle of a model named with or without its provider. A handle (`openai/gpt-4o-mini`,
+   * any known provider prefix) is returned as it is; a bare name (`gpt-4o-mini`, as Letta's
+   * tutorials write it) is the handle of the configured provider whose model list has it
+   * (GET /v1/models). None: a 422 naming `field`; several: a 422 listing their handles to pick
+   * from, rather than a guess that would change with the environment.
+   */
+  async modelHandle(model: string, field = 'model'): Promise<string> {
+    const slash = model.indexOf('/');
+    const prefix = slash > 0 ? model.slice(0, slash).toLowerCase() : '';
+    if (prefix && (prefix in LLM_PROVIDERS || this.registry.has(prefix))) return model;
+    const listed = await this.registry.listLlmModels();
+    const handles = [
+      ...new Set(
+        listed
+          .filter((m) => m.name === model || m.model === model)
+          .flatMap((m) => (m.handle ? [m.handle] : [])),
+      ),
+    ].sort();
+    if (handles.length === 1) return handles[0];
+    if (!handles.length)
+      throw new InvalidInputError(
+        `${field}: no configured provider serves a model named '${model}' (GET /v1/models lists them); ` +
+          `give a handle such as 'openai/${model}'`,
+        'unknown_model',
+      );
+    throw new InvalidInputError(
+      `${field}: '${model}' is served by several providers; give one of the handles ${handles.join(', ')}`,
+      'ambiguous_model',
+    );
+  }
+
   async listEmbeddingModels(): Promise<Record<string, unknown>[]> {
     const local = await this.embeddings.embeddingConfigFor(LOCAL_EMBEDDING_HANDLE);
     return [

@@ -12,7 +12,7 @@ export interface PoolStats {
 /** Job counts of one queue, as Bull's `getJobCounts()` answers them. */
 export type QueueCounts = Partial<Record<'waiting' | 'active' | 'delayed' | 'failed' | 'paused', number>>;
 
-export type StreamTransport = 'sse' | 'websocket';
+export type StreamTransport = 'sse' | 'ndjson' | 'websocket';
 
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const RUN_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];

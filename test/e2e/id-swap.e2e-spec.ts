@@ -366,6 +366,27 @@ const ROUTES: Record<string, RouteFixture> = {
   'GET /v1/jobs/:job_id': {},
   'PATCH /v1/jobs/:job_id/cancel': {},
   'DELETE /v1/jobs/:job_id': {},
+  // The tutorial dialect (`/agents/...`), as the route table sees its mount.
+  'POST /v1/tutorial/agents': { variants: [{ body: { name: 'b-own', persona: 'p', model: 'gpt-4o-mini' } }] },
+  'GET /v1/tutorial/agents': { variants: [own, { query: { after: '$agent' } }] },
+  'GET /v1/tutorial/agents/:agent_id': {},
+  'DELETE /v1/tutorial/agents/:agent_id': {},
+  'POST /v1/tutorial/agents/:agent_id/messages': {
+    variants: [
+      { body: { message: 'hi' } },
+      { body: { message: 'hi', stream: true } },
+      { body: { message: 'hi', conversation_id: '$conversation' } },
+    ],
+  },
+  'POST /v1/tutorial/agents/:agent_id/batch': {
+    variants: [{ body: { messages: ['hi', { message: 'hi', conversation_id: '$conversation' }] } }],
+  },
+  'GET /v1/tutorial/agents/:agent_id/messages': { variants: [{}, { query: { after: '$message' } }] },
+  'GET /v1/tutorial/agents/:agent_id/conversations': {
+    variants: [{}, { query: { after: '$conversation' } }],
+  },
+  'POST /v1/tutorial/agents/:agent_id/conversations': { variants: [{ body: { summary: 'x' } }] },
+  'GET /v1/tutorial/agents/:agent_id/conversations/:conversation_id/messages': {},
   ...folderRoutes('folders'),
   ...folderRoutes('sources'),
   'GET /v1/agents/:agent_id/files': { variants: [own, { query: { after: '$agent' } }] },

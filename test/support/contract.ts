@@ -2,12 +2,14 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { publicRoute } from '../../src/common/url-aliases';
 
 /**
  * The API contract, checked on every response the e2e and compat suites produce: each JSON
  * response whose route and status the committed openapi.json documents with a schema is
  * validated against it (ajv), and so is each chunk of a Server-Sent Events response (every
- * `data:` line but `[DONE]`) against the route's `text/event-stream` schema. A mismatch fails
+ * `data:` line but `[DONE]`) against the route's `text/event-stream` schema, and each line of a
+ * newline-delimited JSON response against its `application/x-ndjson` schema. A mismatch fails
  * the suite that produced it (at app close). Validators are compiled once per worker and per
  * operation, so the check costs microseconds per response or chunk.
  */
@@ -15,6 +17,7 @@ type Doc = { paths: Record<string, Record<string, { responses?: Record<string, {
 type Schema = { discriminator?: { propertyName: string; mapping?: Record<string, string> } };
 const JSON_TYPE = 'application/json';
 const SSE_TYPE = 'text/event-stream';
+const NDJSON_TYPE = 'application/x-ndjson';
 
 let ajv: Ajv | undefined;
 let doc: Doc | undefined;
@@ -43,7 +46,7 @@ export function responseValidator(
   status: number,
   media: string = JSON_TYPE,
 ): ValidateFunction | null {
-  const path = route.replace(/:([A-Za-z_]+)/g, '{$1}');
+  const path = publicRoute(route).replace(/:([A-Za-z_]+)/g, '{$1}');
   const key = `${method} ${path} ${status} ${media}`;
   if (validators.has(key)) return validators.get(key)!;
   const { ajv, doc } = load();
@@ -63,6 +66,11 @@ export function responseValidator(
 /** The validator of each `data:` chunk of a route's event stream (null: not a documented stream). */
 export function streamChunkValidator(route: string, method: string): ValidateFunction | null {
   return responseValidator(route, method, 200, SSE_TYPE);
+}
+
+/** The validator of each line of a route's newline-delimited JSON (null: not documented). */
+export function ndjsonLineValidator(route: string, method: string): ValidateFunction | null {
+  return responseValidator(route, method, 200, NDJSON_TYPE);
 }
 
 /**
@@ -140,27 +148,31 @@ export class ContractRecorder {
   }
 
   /**
-   * SSE responses are written by writeSse straight to the raw socket (the reply is hijacked), so
-   * onSend never sees them: on routes that document an event stream, the raw response's
-   * writeHead is watched, and once it answers `text/event-stream` every write is split into
-   * events whose `data:` lines are validated one chunk at a time.
+   * SSE and NDJSON responses are written by writeStream straight to the raw socket (the reply is
+   * hijacked), so onSend never sees them: on routes that document such a stream, the raw
+   * response's writeHead is watched, and once it answers `text/event-stream` (or
+   * `application/x-ndjson`) every write is split into events (lines) whose data is validated one
+   * chunk at a time.
    */
   private installStreamCheck(fastify: FastifyInstance): void {
     fastify.addHook('onRequest', (request, reply, done) => {
       const route = request.routeOptions.url;
-      const v = route ? streamChunkValidator(route, request.method) : null;
-      if (!v) return done();
+      const sse = route ? streamChunkValidator(route, request.method) : null;
+      const ndjson = route ? ndjsonLineValidator(route, request.method) : null;
+      if (!sse && !ndjson) return done();
       const raw = reply.raw;
       const label = `${request.method} ${request.url} (${route})`;
+      const routeLabel = `${request.method} ${route}`;
       let pending = '';
+      let split: { separator: string; check: (event: string) => void } | undefined;
       const feed = (chunk: unknown) => {
-        if (chunk === undefined || chunk === null || typeof chunk === 'function') return;
+        if (!split || chunk === undefined || chunk === null || typeof chunk === 'function') return;
         pending += typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8');
         let end: number;
-        while ((end = pending.indexOf('\n\n')) >= 0) {
+        while ((end = pending.indexOf(split.separator)) >= 0) {
           const event = pending.slice(0, end);
-          pending = pending.slice(end + 2);
-          this.checkEvent(v, label, `${request.method} ${route}`, event);
+          pending = pending.slice(end + split.separator.length);
+          split.check(event);
         }
       };
       const writeHead = raw.writeHead.bind(raw) as (...args: unknown[]) => typeof raw;
@@ -168,7 +180,11 @@ export class ContractRecorder {
         const headers = rest.find((r) => r && typeof r === 'object' && !Array.isArray(r)) as
           Record<string, unknown> | undefined;
         const type = String(headers?.['content-type'] ?? raw.getHeader('content-type') ?? '');
-        if (status === 200 && type.startsWith(SSE_TYPE)) {
+        if (status === 200 && sse && type.startsWith(SSE_TYPE))
+          split = { separator: '\n\n', check: (e) => this.checkEvent(sse, label, routeLabel, e) };
+        else if (status === 200 && ndjson && type.startsWith(NDJSON_TYPE))
+          split = { separator: '\n', check: (line) => this.checkLine(ndjson, label, routeLabel, line) };
+        if (split) {
           const write = raw.write.bind(raw) as (...args: unknown[]) => boolean;
           const endRaw = raw.end.bind(raw) as (...args: unknown[]) => typeof raw;
           raw.write = ((chunk: unknown, ...args: unknown[]) => {
@@ -177,6 +193,11 @@ export class ContractRecorder {
           }) as typeof raw.write;
           raw.end = ((chunk?: unknown, ...args: unknown[]) => {
             feed(chunk);
+            if (split?.separator === '\n' && pending) {
+              // The last line of newline-delimited JSON needs no newline after it.
+              split.check(pending);
+              pending = '';
+            }
             return endRaw(chunk, ...args);
           }) as typeof raw.end;
         }
@@ -184,6 +205,32 @@ export class ContractRecorder {
       }) as typeof raw.writeHead;
       done();
     });
+  }
+
+  private checkLine(v: ValidateFunction, request: string, route: string, line: string): void {
+    if (!line.trim()) return;
+    this.chunksChecked++;
+    let data: unknown;
+    try {
+      data = JSON.parse(line);
+    } catch {
+      this.violations.push({
+        request,
+        route,
+        status: 200,
+        errors: 'an NDJSON line is not JSON',
+        sample: line.slice(0, 200),
+      });
+      return;
+    }
+    if (!v(data))
+      this.violations.push({
+        request: `${request} [NDJSON line]`,
+        route: `${route} [NDJSON line]`,
+        status: 200,
+        errors: explain(v, data),
+        sample: line.slice(0, 300),
+      });
   }
 
   private checkEvent(v: ValidateFunction, request: string, route: string, event: string): void {

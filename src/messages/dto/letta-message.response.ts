@@ -306,7 +306,8 @@ export const lettaMessageSchema = () => union(MESSAGES);
 /** LettaStreamingResponse: one `data:` chunk of a stream, discriminated by `message_type`. */
 export const streamChunkSchema = () => union(CHUNKS);
 
-const models = () => ApiExtraModels(...CHUNKS.map(([, t]) => t), ...NESTED);
+/** Registers the message and chunk schemas the unions refer to (for a DTO that embeds them). */
+export const ApiMessageModels = () => ApiExtraModels(...CHUNKS.map(([, t]) => t), ...NESTED);
 
 /** Letta's LettaResponse: what a send answers when it is not streamed. */
 export class LettaResponse {
@@ -326,7 +327,10 @@ export class CompactionResponse {
 
 /** A route answering a bare JSON array of Letta messages. */
 export const ApiOkMessages = (description?: string) =>
-  applyDecorators(models(), ApiOkSchema({ type: 'array', items: lettaMessageSchema() }, description));
+  applyDecorators(
+    ApiMessageModels(),
+    ApiOkSchema({ type: 'array', items: lettaMessageSchema() }, description),
+  );
 
 /**
  * A route answering Server-Sent Events: each `data:` line is one chunk of the streaming union
@@ -335,7 +339,7 @@ export const ApiOkMessages = (description?: string) =>
  */
 export const ApiSse = (json?: Type<unknown>, description = 'Server-Sent Events') =>
   applyDecorators(
-    models(),
+    ApiMessageModels(),
     ApiExtraModels(...(json ? [json] : [])),
     ApiResponse({
       status: 200,
