@@ -7,12 +7,12 @@ import { PageRequest } from '../common/pagination';
 import { toConversationDto } from '../conversations/conversation.dto';
 import { ConversationsService, Thread } from '../conversations/conversations.service';
 import type { CreateConversationDto } from '../conversations/dto/conversation.dto';
+import type { LettaUsageStatistics } from '../messages/dto/letta-message.response';
 import { ModelsService } from '../models/models.service';
 import type { RunRequest } from '../runs/run-request';
 import { SendMessageDto, SendMode, toRunRequest } from '../runs/send-message.dto';
 import type { RunStream, StreamChunk } from '../runs/send.service';
 import { CreateTutorialAgentDto, TutorialBatchItem } from './dto/tutorial.dto';
-import type { LettaUsageStatistics } from '../messages/dto/letta-message.response';
 import type { TutorialLine } from './dto/tutorial.response';
 
 /** A send as the services take it: the thread, and the run request. */
@@ -39,8 +39,9 @@ export interface TutorialStream {
 /**
  * The tutorial dialect (Letta's older references: `/agents/sam/messages`) as a translation over
  * the services the `/v1` routes use: the agent service (create, read, delete, and which agent a
- * name means), the model service (a bare model name's provider), the send service and the
- * conversations service. It decides nothing of its own; it reshapes requests and answers.
+ * name means), the model service (a bare model name's provider) and the conversations service
+ * (threads, and sends into them through the send service). It decides nothing of its own; it
+ * reshapes requests and answers.
  */
 @Injectable()
 export class TutorialService {
@@ -204,34 +205,40 @@ function replyText(messages: Record<string, unknown>[]): string {
 async function* toLines(run: RunStream, conversationId: string | null): AsyncIterable<TutorialLine> {
   let stopReason: string | null = null;
   let usage: unknown = null;
-  for await (const chunk of run.chunks as AsyncIterable<StreamChunk & { message_type?: string }>) {
-    switch (chunk.message_type) {
-      case 'assistant_message': {
-        const content = textOf(chunk.content);
-        if (content) yield { type: 'content', content, message_id: String(chunk.id), seq_id: chunk.seq_id };
-        break;
+  try {
+    for await (const chunk of run.chunks as AsyncIterable<StreamChunk & { message_type?: string }>) {
+      switch (chunk.message_type) {
+        case 'assistant_message': {
+          const content = textOf(chunk.content);
+          if (content) yield { type: 'content', content, message_id: String(chunk.id), seq_id: chunk.seq_id };
+          break;
+        }
+        case 'stop_reason':
+          stopReason = String(chunk.stop_reason);
+          break;
+        case 'usage_statistics': {
+          const { seq_id: _seq, ...rest } = chunk;
+          usage = rest;
+          break;
+        }
+        case 'error_message':
+          yield {
+            type: 'error',
+            detail: String(chunk.message),
+            error_type: String(chunk.error_type),
+            run_id: run.runId,
+          };
+          break;
+        case 'ping':
+          break;
+        default:
+          yield { type: 'message', message: chunk, seq_id: chunk.seq_id };
       }
-      case 'stop_reason':
-        stopReason = String(chunk.stop_reason);
-        break;
-      case 'usage_statistics': {
-        const { seq_id: _seq, ...rest } = chunk;
-        usage = rest;
-        break;
-      }
-      case 'error_message':
-        yield {
-          type: 'error',
-          detail: String(chunk.message),
-          error_type: String(chunk.error_type),
-          run_id: run.runId,
-        };
-        break;
-      case 'ping':
-        break;
-      default:
-        yield { type: 'message', message: chunk, seq_id: chunk.seq_id };
     }
+  } catch (err) {
+    // The event feed itself failed (not the run: that is an error_message chunk): the client
+    // still gets an error line, and the done line after it.
+    yield { type: 'error', detail: (err as Error).message, error_type: 'internal_error', run_id: run.runId };
   }
   yield {
     type: 'done',

@@ -1,5 +1,5 @@
 import { Api, newTenant, startTestApp, TestApp, useLlmApp } from '../support/app';
-import { responseValidator, streamChunkValidator } from '../support/contract';
+import { ndjsonLineValidator, responseValidator, streamChunkValidator } from '../support/contract';
 
 /** The contract check itself: it validates real responses, and it catches a drifted shape. */
 describe('response contract (e2e)', () => {
@@ -22,6 +22,22 @@ describe('response contract (e2e)', () => {
     expect((await api.get('/v1/blocks')).status).toBe(200);
     expect(t.contract.checked - before).toBe(3);
     expect(t.contract.violations).toEqual([]);
+  });
+
+  it('checks each line of a newline-delimited JSON stream against the route’s line union', () => {
+    // The tutorial dialect's send, named by its mount as Fastify reports it (or as clients call it).
+    for (const route of ['/v1/tutorial/agents/:agent_id/messages', '/agents/:agent_id/messages']) {
+      const line = ndjsonLineValidator(route, 'POST')!;
+      expect(line).not.toBeNull();
+      expect(line({ type: 'content', content: 'Hi', message_id: 'message-1', seq_id: 1 })).toBe(true);
+      expect(line({ type: 'content', content: 3, message_id: 'message-1', seq_id: 1 })).toBe(false);
+      expect(
+        line({ type: 'done', stop_reason: 'end_turn', usage: null, run_id: 'run-1', conversation_id: null }),
+      ).toBe(true);
+      expect(line({ type: 'done', stop_reason: 'end_turn', run_id: 'run-1' })).toBe(false);
+      expect(line({ type: 'bogus' })).toBe(false);
+    }
+    expect(ndjsonLineValidator('/v1/agents/:agent_id/messages', 'POST')).toBeNull();
   });
 
   it('refuses a response that drifted from its schema', async () => {

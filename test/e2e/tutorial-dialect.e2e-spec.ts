@@ -58,6 +58,8 @@ describe('the tutorial dialect: /agents/:id_or_name/... (e2e, auth on)', () => {
       OPENAI_API_KEY: 'test-key',
       OPENAI_BASE_URL: fake.baseUrl,
       OPENAI_COMPATIBLE_BASE_URL: other.baseUrl,
+      // A provider error is the run's at once (the failing-provider case).
+      LLM_MAX_RETRIES: '0',
     });
     const admin = bearer(t.baseUrl, ADMIN_KEY);
     a = await tenantWithKeys(admin, 'tutorial-a');
@@ -231,6 +233,32 @@ describe('the tutorial dialect: /agents/:id_or_name/... (e2e, auth on)', () => {
     expect(unknown.headers.get('content-type')).toMatch(/^application\/json/);
   });
 
+  it('reports a failing provider: the reply’s stop reason, and an error line before the done line', async () => {
+    const down = { status: 500, error: 'upstream exploded', headers: { 'retry-after-ms': '1' } };
+    fake.enqueue(down);
+    const sync = await api.post('/agents/solo/messages', { message: 'are you there?' });
+    expect(sync.status).toBe(200);
+    expect(sync.body).toMatchObject({ content: '', stop_reason: 'llm_api_error' });
+
+    fake.enqueue(down);
+    const res = await fetch(`${t.baseUrl}/agents/solo/messages`, {
+      method: 'POST',
+      headers: { ...api.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ message: 'still there?', stream: true }),
+    });
+    expect(res.status).toBe(200);
+    const lines = await ndjson(res);
+    expect(lines.filter((l) => l.type === 'content')).toEqual([]);
+    const error = lines.find((l) => l.type === 'error');
+    expect(error).toMatchObject({ run_id: expect.stringMatching(/^run-/), detail: expect.any(String) });
+    expect(lines[lines.length - 1]).toMatchObject({
+      type: 'done',
+      stop_reason: 'llm_api_error',
+      run_id: error!.run_id,
+    });
+    expect(lines.indexOf(error!)).toBeLessThan(lines.length - 1);
+  });
+
   it('sends a batch in order and answers one reply per message', async () => {
     const res = await api.post('/agents/solo/batch', { messages: ['first', { message: 'second' }, 'third'] });
     expect(res.status).toBe(200);
@@ -371,6 +399,23 @@ describe('the tutorial dialect: /agents/:id_or_name/... (e2e, auth on)', () => {
     expect((await a.as.read_only.post('/agents/sam/messages', { message: 'x' })).status).toBe(403);
     expect((await a.as.read_only.post('/agents', { persona: 'p', model: 'gpt-4o-mini' })).status).toBe(403);
     expect((await a.as.read_only.delete('/agents/sam')).status).toBe(403);
+
+    // A client-side access token reaches the agents its policy names, by id (a name is not in
+    // its policy: a 404, as for any agent it does not name), and nothing else.
+    const sam = (await api.get('/agents/sam')).body;
+    const created = await api.post('/v1/client-side-access-tokens', {
+      hostname: 'https://app.test',
+      policy: [{ type: 'agent', id: sam.id, access: ['read_messages', 'write_messages'] }],
+    });
+    expect(created.status).toBe(200);
+    const browser = bearer(t.baseUrl, created.body.token, { origin: 'https://app.test' });
+    const viaToken = await browser.post(`/agents/${sam.id}/messages`, { message: 'from the browser' });
+    expect(viaToken.status).toBe(200);
+    expect(viaToken.body.content).toBe('echo: from the browser');
+    expect((await browser.get(`/agents/${sam.id}/messages`)).status).toBe(200);
+    expect((await browser.post('/agents/sam/messages', { message: 'x' })).status).toBe(404);
+    expect((await browser.get(`/agents/${sam.id}`)).status).toBe(403);
+    expect((await browser.get('/agents')).status).toBe(403);
 
     // Metrics label the routes as clients call them.
     const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
