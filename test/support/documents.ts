@@ -1,37 +1,85 @@
-import { crc32, deflateRawSync } from 'node:zlib';
+import { crc32, deflateRawSync, deflateSync } from 'node:zlib';
 
 /**
- * Small documents made by the tests themselves: a one-page PDF with the given lines of text
- * (Helvetica, uncompressed) and a DOCX (a zip with the minimal WordprocessingML parts).
+ * Small documents made by the tests themselves: a PDF with the given lines of text (Helvetica)
+ * and a DOCX (a zip with the minimal WordprocessingML parts).
  */
-export function makePdf(lines: string[]): Buffer {
+export interface PdfOptions {
+  /** Lines per page (default: every line on one page). */
+  linesPerPage?: number;
+  /** Deflate the page content streams (`/FlateDecode`), as nearly every real PDF does. */
+  compress?: boolean;
+}
+
+/**
+ * A PDF of `lines`, `linesPerPage` to a page (10 pt Helvetica on 12 pt leading, top to bottom),
+ * each page's text in a content stream of its own. With one page and no compression it is the
+ * smallest readable PDF of those lines.
+ */
+export function makePdf(lines: string[], opts: PdfOptions = {}): Buffer {
   const esc = (s: string) => s.replace(/[\\()]/g, (c) => `\\${c}`);
-  const stream = [
-    'BT',
-    '/F1 12 Tf',
-    '14 TL',
-    '72 720 Td',
-    ...lines.map((l) => `(${esc(l)}) Tj T*`),
-    'ET',
-  ].join('\n');
-  const objects = [
-    '<< /Type /Catalog /Pages 2 0 R >>',
-    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
-    `<< /Length ${Buffer.byteLength(stream)} >>\nstream\n${stream}\nendstream`,
-    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  const perPage = Math.max(1, opts.linesPerPage ?? Math.max(1, lines.length));
+  const pages: string[][] = [];
+  for (let i = 0; i < lines.length; i += perPage) pages.push(lines.slice(i, i + perPage));
+  if (pages.length === 0) pages.push([]);
+  // Objects: 1 catalog, 2 page tree, 3 font, then each page and its content stream.
+  const pageRef = (k: number) => `${4 + 2 * k} 0 R`;
+  const objects: Buffer[] = [
+    Buffer.from('<< /Type /Catalog /Pages 2 0 R >>', 'latin1'),
+    Buffer.from(
+      `<< /Type /Pages /Kids [${pages.map((_, k) => pageRef(k)).join(' ')}] /Count ${pages.length} >>`,
+      'latin1',
+    ),
+    Buffer.from(
+      '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>',
+      'latin1',
+    ),
   ];
-  let out = '%PDF-1.4\n';
+  pages.forEach((page, k) => {
+    const text = [
+      'BT',
+      '/F1 10 Tf',
+      '12 TL',
+      '56 760 Td',
+      ...page.map((l) => `(${esc(l)}) Tj T*`),
+      'ET',
+    ].join('\n');
+    const raw = Buffer.from(text, 'latin1');
+    const data = opts.compress ? deflateSync(raw) : raw;
+    objects.push(
+      Buffer.from(
+        `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents ${5 + 2 * k} 0 R /Resources << /Font << /F1 3 0 R >> >> >>`,
+        'latin1',
+      ),
+      Buffer.concat([
+        Buffer.from(
+          `<< /Length ${data.length}${opts.compress ? ' /Filter /FlateDecode' : ''} >>\nstream\n`,
+          'latin1',
+        ),
+        data,
+        Buffer.from('\nendstream', 'latin1'),
+      ]),
+    );
+  });
+  const parts: Buffer[] = [Buffer.from('%PDF-1.4\n', 'latin1')];
+  let size = parts[0].length;
+  const push = (b: Buffer) => {
+    parts.push(b);
+    size += b.length;
+  };
   const offsets: number[] = [];
   objects.forEach((body, i) => {
-    offsets.push(Buffer.byteLength(out));
-    out += `${i + 1} 0 obj\n${body}\nendobj\n`;
+    offsets.push(size);
+    push(Buffer.from(`${i + 1} 0 obj\n`, 'latin1'));
+    push(body);
+    push(Buffer.from('\nendobj\n', 'latin1'));
   });
-  const xref = Buffer.byteLength(out);
-  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
-  for (const o of offsets) out += `${String(o).padStart(10, '0')} 00000 n \n`;
-  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(out, 'latin1');
+  const xref = size;
+  let tail = `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const o of offsets) tail += `${String(o).padStart(10, '0')} 00000 n \n`;
+  tail += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  push(Buffer.from(tail, 'latin1'));
+  return Buffer.concat(parts);
 }
 
 export function makeDocx(paragraphs: string[]): Buffer {
