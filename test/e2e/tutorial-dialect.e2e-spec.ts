@@ -291,6 +291,11 @@ describe('the tutorial dialect: /agents/:id_or_name/... (e2e, auth on)', () => {
       expect(bad.body.detail).toMatch(named);
     }
     expect((await api.post('/agents/solo/batch', { messages: ['x'], extra: 1 })).status).toBe(422);
+    for (const messages of ['hi', { message: 'hi' }, null, 7]) {
+      const bad = await api.post('/agents/solo/batch', { messages });
+      expect({ messages, status: bad.status }).toEqual({ messages, status: 422 });
+      expect(bad.body.detail).toMatch(/^Invalid request: messages/);
+    }
     expect(chats(fake).length).toBe(before);
   });
 

@@ -118,10 +118,12 @@ export class TutorialBatchDto {
     validator: {
       validate: (items: unknown) => Array.isArray(items) && items.every((m, i) => !batchItemProblem(m, i)),
       defaultMessage: (args) =>
-        ((args?.value as unknown[]) ?? [])
-          .map((m, i) => batchItemProblem(m, i))
-          .filter((x): x is string => !!x)
-          .join('; '),
+        Array.isArray(args?.value)
+          ? args.value
+              .map((m: unknown, i) => batchItemProblem(m, i))
+              .filter((x): x is string => !!x)
+              .join('; ')
+          : 'messages must be a list of strings or {message, conversation_id?} objects',
     },
   })
   messages: TutorialBatchItem[];
