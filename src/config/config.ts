@@ -106,6 +106,7 @@ const envSchema = z.object({
     .min(0)
     .max(64 * 1024 * 1024)
     .default(256 * 1024),
+  ENGRAM_CONTEXT_CACHE_MESSAGES: z.coerce.number().int().min(0).max(10_000_000).default(50_000),
   ENGRAM_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
   ENGRAM_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(25_000),
   ENGRAM_METRICS_ENABLED: boolish.default(true),
@@ -201,6 +202,8 @@ export interface AppConfig {
      * none. A larger trace is shortened (see runs/provider-trace.ts).
      */
     providerTraceMaxBytes: number;
+    /** In-context messages kept in process between steps, across agents (0: none). */
+    contextCacheMessages: number;
   };
   /** How long boot waits for Postgres and Redis before giving up, naming the variable. */
   connectTimeoutMs: number;
@@ -305,6 +308,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       callbackAttempts: e.ENGRAM_RUN_CALLBACK_ATTEMPTS,
       callbackBackoffMs: e.ENGRAM_RUN_CALLBACK_BACKOFF_MS,
       providerTraceMaxBytes: e.ENGRAM_PROVIDER_TRACE_MAX_BYTES,
+      contextCacheMessages: e.ENGRAM_CONTEXT_CACHE_MESSAGES,
     },
     connectTimeoutMs: e.ENGRAM_CONNECT_TIMEOUT_MS,
     secretsKey: e.ENGRAM_SECRETS_KEY,

@@ -154,14 +154,15 @@ export class MessagesRepository extends TenantRepository<MessageEntity> {
    * new messages, the refreshed system message, the step row and the agent's in-context ids,
    * plus what rides along (`extras.agentPatch`, `extras.also`: e.g. the end of the run). A
    * crash before it commits leaves the previous step's state intact. Returns the run's status
-   * as the statement found it (for cancel checks without a read of their own) and the row
-   * count of each `also` part that has a RETURNING clause.
+   * as the statement found it (for cancel checks without a read of their own), the row
+   * count of each `also` part that has a RETURNING clause, and the agent row's version after
+   * the commit (its `xmin`; null when the step did not touch the row).
    */
   async persistStep(
     organizationId: string,
     input: PersistStepInput,
     extras: StepExtras,
-  ): Promise<{ runStatus: string | null; also: number[] }> {
+  ): Promise<{ runStatus: string | null; also: number[]; agentVersion: string | null }> {
     const params: unknown[] = [organizationId, input.agentId];
     const parts: string[] = [];
     if (input.messages.length) {
@@ -214,8 +215,13 @@ export class MessagesRepository extends TenantRepository<MessageEntity> {
     } else agentPatch.messageIds = input.inContextMessageIds;
     if (Object.keys(agentPatch).length) {
       const agentSet = updateSetSql(this.ds.getMetadata(AgentEntity), agentPatch, params);
-      parts.push(`upd_agent AS (UPDATE agents SET ${agentSet} WHERE organization_id = $1 AND id = $2)`);
+      parts.push(
+        `upd_agent AS (UPDATE agents SET ${agentSet} WHERE organization_id = $1 AND id = $2 RETURNING xmin::text AS version)`,
+      );
     }
+    const agentVersion = parts.some((p) => p.startsWith('upd_agent'))
+      ? '(SELECT version FROM upd_agent)'
+      : 'NULL::text';
     const also = (extras.also ?? []).map((part) => part(params));
     also.forEach((sql, i) => parts.push(`also${i} AS (${sql})`));
     let runStatus = 'NULL::text';
@@ -227,9 +233,14 @@ export class MessagesRepository extends TenantRepository<MessageEntity> {
       /\bRETURNING\b/i.test(sql) ? `(SELECT count(*) FROM also${i})::int` : '0',
     );
     const sql = `WITH ${parts.join(',\n')}
-      SELECT ${runStatus} AS run_status, ARRAY[${counts.join(', ')}]::int[] AS also`;
-    const [row] = (await this.ds.query(sql, params)) as { run_status: string | null; also: number[] }[];
-    return { runStatus: row.run_status, also: row.also };
+      SELECT ${runStatus} AS run_status, ARRAY[${counts.join(', ')}]::int[] AS also,
+        ${agentVersion} AS agent_version`;
+    const [row] = (await this.ds.query(sql, params)) as {
+      run_status: string | null;
+      also: number[];
+      agent_version: string | null;
+    }[];
+    return { runStatus: row.run_status, also: row.also, agentVersion: row.agent_version };
   }
 
   /**

@@ -38,10 +38,10 @@ import { modelHandle, systemMessage, wireOptions } from '../messages/wire';
 import { ToolExecutors } from '../tools/tool-executors';
 import { ToolEntity } from '../tools/tool.entity';
 import { AgentLocks } from './agent-locks';
-import { boundTrace } from './provider-trace';
 import { ProviderTracesRepository } from './provider-traces.repository';
 import { RunCallbacks } from './run-callbacks';
 import { RunEntity, RunStatus } from './run.entity';
+import { asStored } from './context-cache';
 import { PromptInputs, RunContextRepository } from './run-context.repository';
 import { RunRequest } from './run-request';
 import { RunsRepository } from './runs.repository';
@@ -212,15 +212,24 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
   ): Promise<RunOutcome> {
     const started = process.hrtime.bigint();
     const org = p.organizationId;
-    if (!(await this.runs.start(org, run.id, new Date(Date.now() + this.config.runs.leaseMs)))) {
+    // One statement starts the run and reads its whole context; before each later step, one
+    // read of the prompt's inputs.
+    const sectionChecks = this.agents.promptSectionChecks();
+    const lease = { id: run.id, leaseExpiresAt: new Date(Date.now() + this.config.runs.leaseMs) };
+    const loaded = await this.context.startAndLoad(
+      org,
+      run.agentId,
+      lease,
+      sectionChecks,
+      !run.conversationId,
+    );
+    if (!loaded.started) {
       // Cancelled while it waited for the lock (or failed by a sweeper).
       const current = (await this.runs.findById(org, run.id)) ?? run;
       const result = emptyResult(current.status === 'cancelled' ? 'cancelled' : 'error');
       return { run: current, result, wire: wireOptions('', req) };
     }
-    // One read for the whole context; before each later step, one read of the prompt's inputs.
-    const sectionChecks = this.agents.promptSectionChecks();
-    const context = await this.context.load(org, run.agentId, sectionChecks, !run.conversationId);
+    const context = loaded.context;
     if (!context) throw new NotFoundError('Agent', run.agentId);
     const { agent, tools: toolRows } = context;
     let prompt: Promise<PromptInputs> | null = Promise.resolve(context.prompt);
@@ -246,6 +255,8 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
       const inContext = conversation
         ? await this.messages.findInOrder(org, conversation.inContextMessageIds)
         : await this.inContextMessages(p, agent, context.inContext);
+      // What this process knows of the agent's context, kept in step with each commit.
+      let known = inContext;
       const config = agentConfig(agent, resolved, toolRows, llmConfig);
       if (conversation?.contextWindowLimit) config.contextWindow = conversation.contextWindowLimit;
       const conversationId = conversation?.id ?? null;
@@ -277,22 +288,7 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
                 input.stopReason !== null && input.runUsage
                   ? this.runEnd(started, input.stopReason, input.runUsage, null, ttftNs)
                   : null;
-              // The step's LLM call, bounded, rides the same statement (README "Provider traces").
-              const trace = input.providerTrace
-                ? boundTrace(input.providerTrace, this.config.runs.providerTraceMaxBytes)
-                : null;
               const also = end ? [this.runs.finishPart(run.id, end.run)] : [];
-              if (trace)
-                also.push(
-                  this.traces.insertPart({
-                    id: newId('provider_trace'),
-                    stepId: input.stepId,
-                    runId: run.id,
-                    agentId: agent.id,
-                    createdById: p.userId,
-                    trace,
-                  }),
-                );
               const stored = await this.messages.persistStep(org, input, {
                 modelHandle: handle,
                 modelEndpoint: (llmConfig.model_endpoint as string | undefined) ?? null,
@@ -301,7 +297,23 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
                 agentPatch: end?.agent,
                 also,
               });
+              // The step's LLM call, bounded, is stored just after (README "Traces of runs and steps").
+              if (input.providerTrace)
+                this.traces.write(
+                  org,
+                  {
+                    id: newId('provider_trace'),
+                    stepId: input.stepId,
+                    runId: run.id,
+                    agentId: agent.id,
+                    createdById: p.userId,
+                    trace: input.providerTrace,
+                  },
+                  this.config.runs.providerTraceMaxBytes,
+                );
               invalidatePrompt();
+              if (!conversationId)
+                known = this.context.rememberStep(org, agent.id, stored.agentVersion, known, input);
               runStatus = stored.runStatus;
               if (end) {
                 endedWith = input.stopReason;
@@ -309,7 +321,10 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
               }
               if (input.timing) this.metrics.stepFinished(input.timing.stepNs / 1e9);
             },
-            persistCompaction: (input) => this.messages.persistCompaction(org, input, conversationId),
+            persistCompaction: async (input) => {
+              await this.messages.persistCompaction(org, input, conversationId);
+              known = [...known, asStored(input.summaryMessage)];
+            },
           },
           events: {
             emit: (chunk) => {

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import type { AgentMessage } from '@engram/agent-runtime';
@@ -10,6 +10,9 @@ import { toAgentMessage } from '../messages/message.mapper';
 import type { MessageEntity } from '../messages/message.entity';
 import { MessagesRepository } from '../messages/messages.repository';
 import { ToolEntity } from '../tools/tool.entity';
+import type { AppConfig } from '../config/config';
+import { APP_CONFIG } from '../config/config.module';
+import { asStored, ContextCache } from './context-cache';
 
 /** What the system prompt is compiled from, besides the agent row: re-read before every step. */
 export interface PromptInputs {
@@ -54,50 +57,125 @@ const PROMPT_COLUMNS = [
  */
 @Injectable()
 export class RunContextRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  private readonly cache: ContextCache;
+  /** The agent columns read as they are (`message_ids` only when the cached copy is stale). */
+  private readonly agentColumns: string;
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.cache = new ContextCache(config.runs.contextCacheMessages);
+    this.agentColumns = ds
+      .getMetadata(AgentEntity)
+      .columns.map((c) => c.databaseName)
+      .filter((c) => c !== 'message_ids')
+      .map((c) => `a."${c}"`)
+      .join(', ');
+  }
 
   /**
+   * Starts the run (`created` → `running` with a fresh lease) and reads its context, in one
+   * statement. `started` is false when the run was no longer `created` (cancelled while it
+   * waited for the agent's lock, or failed by a sweeper); `context` is null for a missing agent.
    * `sectionChecks`: SQL booleans over `a` telling whether each prompt section may be
    * non-empty; `withMessages` false for a run in a conversation (which has its own context).
    */
-  async load(
+  async startAndLoad(
     organizationId: string,
     agentId: string,
+    run: { id: string; leaseExpiresAt: Date },
     sectionChecks: string[],
     withMessages = true,
-  ): Promise<RunContext | null> {
+  ): Promise<{ started: boolean; context: RunContext | null }> {
+    // The messages (and their id list) only when this process holds no copy of the version.
+    const cached = withMessages ? this.cache.get(organizationId, agentId) : undefined;
+    const fresh = `a.xmin::text IS DISTINCT FROM $3`;
     const messages = withMessages
-      ? `COALESCE((SELECT json_agg(${MessagesRepository.AGENT_MESSAGE_JSON} ORDER BY u.ord)
+      ? `CASE WHEN ${fresh} THEN COALESCE((SELECT json_agg(${MessagesRepository.AGENT_MESSAGE_JSON} ORDER BY u.ord)
            FROM unnest(a.message_ids) WITH ORDINALITY AS u(id, ord)
-           JOIN messages m ON m.id = u.id AND m.organization_id = a.organization_id), '[]')`
+           JOIN messages m ON m.id = u.id AND m.organization_id = a.organization_id), '[]') END`
       : `'[]'::json`;
-    const text = `SELECT a.*,
+    const text = `WITH started AS (
+        UPDATE runs SET status = 'running', lease_expires_at = $5, updated_at = now()
+        WHERE organization_id = $1 AND id = $4 AND status = 'created' RETURNING id)
+      SELECT s.n AS _started, ${this.agentColumns},
+        CASE WHEN ${fresh} THEN a.message_ids END AS message_ids, a.xmin::text AS _version,
         COALESCE((SELECT json_agg(t.* ORDER BY ta.position)
            FROM tools_agents ta JOIN tools t ON t.id = ta.tool_id
            WHERE ta.organization_id = a.organization_id AND ta.agent_id = a.id), '[]') AS _tools,
         ${messages} AS _messages,
         ${this.promptColumns(sectionChecks)}
-      FROM agents a WHERE a.organization_id = $1 AND a.id = $2`;
+      FROM (SELECT count(*)::int AS n FROM started) s
+      LEFT JOIN agents a ON a.organization_id = $1 AND a.id = $2`;
     const [row] = await preparedRead<Record<string, unknown>>(
       this.ds,
       statementName('run_context', text),
       text,
-      [organizationId, agentId],
+      [organizationId, agentId, cached?.version ?? null, run.id, run.leaseExpiresAt],
     );
-    if (!row) return null;
-    const { _tools, _messages, ...rest } = row;
+    const { _started, _tools, _messages, _version, ...rest } = row;
+    if (!_started || rest.id === null) return { started: Boolean(_started), context: null };
     const prompt = promptInputs(rest, sectionChecks.length);
     const agent = Object.fromEntries(Object.entries(rest).filter(([k]) => !k.startsWith('_')));
-    return {
-      agent: this.ds.getRepository(AgentEntity).create(camelRow(agent) as Partial<AgentEntity>),
-      tools: (_tools as Record<string, unknown>[]).map((t) =>
-        this.ds.getRepository(ToolEntity).create(camelRow(t) as Partial<ToolEntity>),
-      ),
-      inContext: (_messages as Record<string, unknown>[]).map((m) =>
+    let inContext: AgentMessage[];
+    if (cached && cached.version === _version) {
+      agent.message_ids = cached.ids.slice();
+      inContext = cached.messages.slice();
+    } else {
+      inContext = (_messages as Record<string, unknown>[]).map((m) =>
         toAgentMessage(camelRow(m) as unknown as MessageEntity),
-      ),
-      prompt,
+      );
+      if (withMessages)
+        this.cache.set(organizationId, agentId, {
+          version: _version as string,
+          ids: (agent.message_ids as string[]).slice(),
+          messages: inContext.slice(),
+        });
+    }
+    return {
+      started: true,
+      context: {
+        agent: this.ds.getRepository(AgentEntity).create(camelRow(agent) as Partial<AgentEntity>),
+        tools: (_tools as Record<string, unknown>[]).map((t) =>
+          this.ds.getRepository(ToolEntity).create(camelRow(t) as Partial<ToolEntity>),
+        ),
+        inContext,
+        prompt,
+      },
     };
+  }
+
+  /**
+   * After a step's commit: the agent's context as the step left it, held under the version the
+   * commit gave the row (`pool`: the messages it may hold, the step's own among them). Returns
+   * the context, the pool of the next step. A context this process cannot fully build is
+   * forgotten, so the next read goes to Postgres.
+   */
+  rememberStep(
+    organizationId: string,
+    agentId: string,
+    version: string | null,
+    pool: AgentMessage[],
+    step: { messages: AgentMessage[]; systemMessage?: AgentMessage; inContextMessageIds: string[] },
+  ): AgentMessage[] {
+    const byId = new Map(pool.map((m) => [m.id, m]));
+    for (const m of step.messages) byId.set(m.id, asStored(m));
+    if (step.systemMessage) byId.set(step.systemMessage.id, asStored(step.systemMessage));
+    const context: AgentMessage[] = [];
+    for (const id of step.inContextMessageIds) {
+      const m = byId.get(id);
+      if (m) context.push(m);
+    }
+    if (version === null || context.length !== step.inContextMessageIds.length)
+      this.cache.delete(organizationId, agentId);
+    else
+      this.cache.set(organizationId, agentId, {
+        version,
+        ids: step.inContextMessageIds.slice(),
+        messages: context,
+      });
+    return context;
   }
 
   async promptInputs(

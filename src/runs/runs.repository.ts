@@ -56,21 +56,6 @@ export class RunsRepository extends TenantRepository<RunEntity> {
   }
 
   /**
-   * `created` → `running` with a fresh lease, in one UPDATE: false when the run is no longer
-   * `created` (cancelled while it waited for the agent's lock, or failed by a sweeper).
-   */
-  async start(organizationId: string, id: string, leaseExpiresAt: Date): Promise<boolean> {
-    const rows = rowsOf(
-      await this.ds.query(
-        `UPDATE runs SET status = 'running', lease_expires_at = $3, updated_at = now()
-         WHERE organization_id = $1 AND id = $2 AND status = 'created' RETURNING id`,
-        [organizationId, id, leaseExpiresAt],
-      ),
-    );
-    return rows.length > 0;
-  }
-
-  /**
    * `finish` as one CTE part of another statement (the run's last step commit): moves the run
    * to its final status unless it already has one; RETURNING a row when it did. $1 must be the
    * organization id.

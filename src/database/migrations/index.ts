@@ -13,6 +13,7 @@ import { ScheduledMessages1795579500000 } from './1795579500000-ScheduledMessage
 import { Conversations1796200000000 } from './1796200000000-Conversations';
 import { RunCallbacks1796300000000 } from './1796300000000-RunCallbacks';
 import { ProviderTraces1796400000000 } from './1796400000000-ProviderTraces';
+import { AgentContextVersion1796600000000 } from './1796600000000-AgentContextVersion';
 import { ArchivalSearchSpeed1796500000000 } from './1796500000000-ArchivalSearchSpeed';
 
 /**
@@ -36,4 +37,5 @@ export const MIGRATIONS = [
   RunCallbacks1796300000000,
   ProviderTraces1796400000000,
   ArchivalSearchSpeed1796500000000,
+  AgentContextVersion1796600000000,
 ];
