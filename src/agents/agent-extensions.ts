@@ -2,7 +2,20 @@ import { Injectable } from '@nestjs/common';
 import { Principal } from '../common/auth/principal';
 import type { AgentEntity } from './agent.entity';
 import type { CreateAgentDto, UpdateAgentDto } from './dto/agent.dto';
-import type { EntityManager } from 'typeorm';
+import type { EntityManager, EntityTarget } from 'typeorm';
+
+/** Rows an extension writes with a new agent, in the agent's own INSERT statement. */
+export interface CreateRows {
+  entity: EntityTarget<unknown>;
+  /** Entity-shaped (property names), undefined fields left to the column default. */
+  rows: object[];
+}
+
+/** An extension's part of creating an agent: rows inserted with it, fields of its row. */
+export interface CreateWrite {
+  rows?: CreateRows[];
+  agent?: Partial<AgentEntity>;
+}
 
 /** The relationships of an AgentState that `include` / `include_relationships` can leave out. */
 export type AgentRelation = 'blocks' | 'tags' | 'tools' | 'sources' | 'identities' | 'secrets';
@@ -22,8 +35,11 @@ export interface AgentStatePart {
 /**
  * Other domains (tools, sources, messages) own parts of an agent. Instead of the agents
  * module depending on all of them, each registers an extension here at start-up:
- * - `prepareCreate` runs before the agent's transaction (validate ids: a bad one aborts creation),
- * - `afterCreate` runs inside the transaction that inserts the agent,
+ * - `prepareCreate` runs before the agent is written (validate ids: a bad one aborts creation),
+ * - `createRows` returns rows written in the agent's own INSERT statement (preferred: creating
+ *   an agent is then one statement, with no transaction around it),
+ * - `afterCreate` runs inside a transaction with the agent's INSERT, when `hasCreateWork` (if
+ *   given) says the prepared value needs it,
  * - `prepareUpdate` runs before a PATCH writes anything (validate ids: a bad one aborts the update),
  * - `afterUpdate` applies its fields of a PATCH,
  * - `statePart` contributes fields to the AgentState as a subquery of the one agent-state
@@ -34,6 +50,13 @@ export interface AgentStatePart {
 export interface AgentExtension {
   name: string;
   prepareCreate?(p: Principal, dto: CreateAgentDto): Promise<unknown>;
+  createRows?(
+    p: Principal,
+    agent: Partial<AgentEntity> & { id: string; organizationId: string },
+    dto: CreateAgentDto,
+    prepared: unknown,
+  ): CreateWrite;
+  hasCreateWork?(prepared: unknown): boolean;
   afterCreate?(
     p: Principal,
     agent: AgentEntity,

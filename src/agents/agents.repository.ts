@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import type { CreateRows } from './agent-extensions';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { PageRequest, paginate } from '../common/pagination';
 import { insertValuesSql } from '../database/insert-sql';
@@ -49,6 +50,8 @@ export interface NewAgent {
   tags: string[];
   newBlocks: (Partial<BlockEntity> & { id: string; label: string })[];
   existingBlocks: BlockEntity[];
+  /** Other domains' rows (AgentExtension.createRows), inserted in the same statement. */
+  rows?: CreateRows[];
 }
 
 @Injectable()
@@ -89,6 +92,11 @@ export class AgentsRepository extends TenantRepository<AgentEntity> {
           params,
         )})`,
       );
+    (input.rows ?? []).forEach((r, i) =>
+      parts.push(
+        `ins_ext${i} AS (${insertValuesSql(this.ds.getMetadata(r.entity), r.rows as Record<string, unknown>[], params)})`,
+      ),
+    );
     const sql = `WITH ${parts.join(',\n')} SELECT * FROM ins_agent`;
     const insert = async (m: EntityManager) => {
       const [row] = (await m.query(sql, params)) as Record<string, unknown>[];

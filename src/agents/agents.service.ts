@@ -9,7 +9,7 @@ import { BlockEntity } from '../memory/block.entity';
 import { BlocksService } from '../memory/blocks.service';
 import { toBlockDto } from '../memory/dto/block.dto';
 import { ModelsService } from '../models/models.service';
-import { AgentExtensions, AgentRelation } from './agent-extensions';
+import { AgentExtensions, AgentRelation, CreateRows } from './agent-extensions';
 import { AgentEntity } from './agent.entity';
 import { AgentFilter, AgentsRepository } from './agents.repository';
 import { defaultSystemPrompt } from './default-system';
@@ -84,13 +84,22 @@ export class AgentsService {
       createdById: p.userId,
       lastUpdatedById: p.userId,
     };
-    const afterCreate = this.extensions.all().filter((ext) => ext.afterCreate);
+    const rows: CreateRows[] = [];
+    for (const ext of this.extensions.all()) {
+      const write = ext.createRows?.(p, agent, dto, prepared.get(ext.name));
+      if (write?.agent) Object.assign(agent, write.agent);
+      if (write?.rows) rows.push(...write.rows.filter((r) => r.rows.length));
+    }
+    const afterCreate = this.extensions
+      .all()
+      .filter((ext) => ext.afterCreate && (ext.hasCreateWork?.(prepared.get(ext.name)) ?? true));
     return this.agents.create(
       {
         agent,
         tags: dto.tags ?? [],
         newBlocks: newBlocks as (Partial<BlockEntity> & { id: string; label: string })[],
         existingBlocks: existing,
+        rows,
       },
       afterCreate.length || inTransaction
         ? async (m, created) => {

@@ -11,7 +11,13 @@ import { BlockEntity } from '../memory/block.entity';
 import { BlocksService } from '../memory/blocks.service';
 import { CreateIdentityDto, IdentityPropertyDto, UpdateIdentityDto } from './dto/identity.dto';
 import { IdentitiesRepository, IdentityFilter, LinkChange } from './identities.repository';
-import { IdentityEntity, IdentityProperty, IdentityWithLinks, toIdentityDto } from './identity.entity';
+import {
+  IdentityAgentEntity,
+  IdentityEntity,
+  IdentityProperty,
+  IdentityWithLinks,
+  toIdentityDto,
+} from './identity.entity';
 
 /**
  * Letta's identities: who an application's agents serve. Each is keyed by the application's own
@@ -32,8 +38,18 @@ export class IdentitiesService implements OnModuleInit {
     this.extensions.register({
       name: 'identities',
       prepareCreate: (p, dto) => this.resolveForAgent(p, dto),
-      afterCreate: (p, agent, _dto, prepared, m) =>
-        this.identities.linkAgent(m, p.organizationId, agent.id, prepared as string[]),
+      createRows: (p, agent, _dto, prepared) => ({
+        rows: [
+          {
+            entity: IdentityAgentEntity,
+            rows: (prepared as string[]).map((identityId) => ({
+              organizationId: p.organizationId,
+              identityId,
+              agentId: agent.id,
+            })),
+          },
+        ],
+      }),
       prepareUpdate: async (p, _agent, dto) => {
         if (dto.identity_ids != null) await this.resolveIds(p, dto.identity_ids);
       },

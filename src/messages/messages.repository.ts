@@ -135,20 +135,6 @@ export class MessagesRepository extends TenantRepository<MessageEntity> {
     return this.repo.countBy({ organizationId, agentId });
   }
 
-  /** Inserts an agent's first messages (its system message) inside the agent's creation transaction. */
-  async insertInitial(m: EntityManager, organizationId: string, agentId: string, messages: AgentMessage[]) {
-    await m
-      .getRepository(MessageEntity)
-      .insert(
-        messages.map((msg) =>
-          toEntity(organizationId, agentId, msg),
-        ) as QueryDeepPartialEntity<MessageEntity>[],
-      );
-    await m
-      .getRepository(AgentEntity)
-      .update({ organizationId, id: agentId }, { messageIds: messages.map((x) => x.id) });
-  }
-
   /**
    * One step, one statement (a data-modifying CTE, atomic and committed before it returns): its
    * new messages, the refreshed system message, the step row and the agent's in-context ids,

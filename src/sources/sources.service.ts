@@ -43,6 +43,7 @@ export class SourcesService implements OnModuleInit {
         if (ids.length) await this.fileTools.ensure(p.organizationId);
         return ids;
       },
+      hasCreateWork: (prepared) => (prepared as string[]).length > 0,
       afterCreate: (_p, agent, _dto, prepared, m) => this.link(m, agent, prepared as string[]),
       prepareUpdate: async (p, _agent, dto) => {
         const ids = agentFolderIds(dto);

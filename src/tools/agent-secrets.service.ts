@@ -1,5 +1,4 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { AgentExtensions } from '../agents/agent-extensions';
 import { AgentEntity } from '../agents/agent.entity';
 import type { CreateAgentDto, UpdateAgentDto } from '../agents/dto/agent.dto';
@@ -42,8 +41,11 @@ export class AgentSecretsService implements OnModuleInit {
     this.extensions.register({
       name: 'secrets',
       prepareCreate: async (_p, dto) => this.validate(dto),
-      afterCreate: (p, agent, _dto, prepared, m) =>
-        this.afterCreate(p, agent, prepared as Record<string, string>, m),
+      createRows: (p, agent, _dto, prepared) => ({
+        rows: [
+          { entity: AgentSecretEntity, rows: this.seal(p, agent.id, prepared as Record<string, string>) },
+        ],
+      }),
       afterUpdate: (p, agent, dto) => this.afterUpdate(p, agent, dto),
       statePart: {
         relation: 'secrets',
@@ -57,16 +59,6 @@ export class AgentSecretsService implements OnModuleInit {
   async envFor(p: Principal, agentId: string): Promise<Record<string, string>> {
     const rows = (await this.secrets.forAgents(p.organizationId, [agentId])).get(agentId) ?? [];
     return Object.fromEntries(rows.map((r) => [r.key, this.open(r)]));
-  }
-
-  private async afterCreate(
-    p: Principal,
-    agent: AgentEntity,
-    secrets: Record<string, string>,
-    m: EntityManager,
-  ) {
-    if (Object.keys(secrets).length)
-      await this.secrets.replace(p.organizationId, agent.id, this.seal(p, agent.id, secrets), m);
   }
 
   /** PATCH: a given map replaces the agent's secrets (keys left out are removed), as in Letta. */

@@ -1,13 +1,12 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { BASE_TOOL_SPECS, baseToolsFor, isMemoryEditTool } from '@engram/agent-runtime';
-import { EntityManager } from 'typeorm';
 import { AgentExtensions } from '../agents/agent-extensions';
 import { AgentEntity } from '../agents/agent.entity';
 import type { CreateAgentDto, UpdateAgentDto } from '../agents/dto/agent.dto';
 import { Principal } from '../common/auth/principal';
 import { InvalidInputError, NotFoundError } from '../common/errors';
 import { isId, newId } from '../common/ids';
-import { ToolEntity, toToolDto } from './tool.entity';
+import { ToolAgentEntity, ToolEntity, toToolDto } from './tool.entity';
 import { ToolsRepository } from './tools.repository';
 
 /** The Letta tool type a base tool is listed under. */
@@ -38,8 +37,19 @@ export class BaseToolsService implements OnModuleInit {
     this.extensions.register({
       name: 'tools',
       prepareCreate: (p, dto) => this.prepareCreate(p, dto),
-      afterCreate: (p, agent, dto, prepared, m) =>
-        this.afterCreate(p, agent, dto, prepared as PreparedTools, m),
+      // The base tool rules go on the agent row as it is inserted (AgentsService.create).
+      createRows: (p, agent, _dto, prepared) => ({
+        rows: [
+          {
+            entity: ToolAgentEntity,
+            rows: (prepared as PreparedTools).toolIds.map((toolId) => ({
+              organizationId: p.organizationId,
+              agentId: agent.id,
+              toolId,
+            })),
+          },
+        ],
+      }),
       afterUpdate: (p, agent, dto) => this.afterUpdate(p, agent, dto),
       statePart: {
         relation: 'tools',
@@ -78,17 +88,6 @@ export class BaseToolsService implements OnModuleInit {
     if (missingName) throw new NotFoundError('Tool', missingName);
     const byId = await this.resolveIds(p, dto.tool_ids ?? []);
     return { toolIds: [...new Set([...byName.map((t) => t.id), ...byId.map((t) => t.id)])] };
-  }
-
-  private async afterCreate(
-    p: Principal,
-    agent: AgentEntity,
-    dto: CreateAgentDto,
-    prepared: PreparedTools,
-    m: EntityManager,
-  ): Promise<void> {
-    // The base tool rules go on the agent row as it is inserted (AgentsService.create).
-    await this.tools.attach(p.organizationId, agent.id, prepared.toolIds, m);
   }
 
   /** PATCH tool_ids: the agent ends up with exactly these tools. */
