@@ -5,7 +5,14 @@ export { AnthropicClient } from './anthropic.client';
 export { toLlmError } from './errors';
 export { instrumentLlmClient } from './instrumentation';
 export type { LlmCallInfo, LlmCallOutcome, LlmInstrumentation } from './instrumentation';
-export { countTokens, countMessages, countTools, warmTokenizer, EXACT_TOKEN_CHARS } from './tokens';
+export {
+  countTokens,
+  countPieces,
+  countMessages,
+  countTools,
+  warmTokenizer,
+  EXACT_TOKEN_CHARS,
+} from './tokens';
 export {
   DEFAULT_CONTEXT_WINDOW,
   DEFAULT_MAX_OUTPUT_TOKENS,

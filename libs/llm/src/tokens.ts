@@ -127,13 +127,27 @@ function countSegment(segment: string): number {
 
 function remember(text: string, n: number): void {
   if (text.length > CACHE_MAX_CHARS / 4) return;
-  while (cache.size >= CACHE_MAX_ENTRIES || cachedChars + text.length > CACHE_MAX_CHARS) {
-    const oldest = cache.keys().next().value as string;
+  if (cache.size >= CACHE_MAX_ENTRIES || cachedChars + text.length > CACHE_MAX_CHARS)
+    evictOldest(text.length);
+  cache.set(text, n);
+  cachedChars += text.length;
+}
+
+/**
+ * Drops the least recently used texts, an eighth of the bounds at once, making room for
+ * `incoming` characters. One at a time (`cache.keys().next()` per new text) cost a walk over
+ * every entry deleted before it, which a Map's iterator skips slot by slot until the table is
+ * rebuilt: once the cache was full, counting a new line took 20 µs instead of 2 (file ingestion
+ * counts every line).
+ */
+function evictOldest(incoming: number): void {
+  const entries = CACHE_MAX_ENTRIES - CACHE_MAX_ENTRIES / 8;
+  const chars = CACHE_MAX_CHARS - CACHE_MAX_CHARS / 8 - incoming;
+  for (const oldest of cache.keys()) {
+    if (cache.size <= entries && cachedChars <= chars) break;
     cache.delete(oldest);
     cachedChars -= oldest.length;
   }
-  cache.set(text, n);
-  cachedChars += text.length;
 }
 
 /** tiktoken's count, with special-token text (`<|endoftext|>`) counted as ordinary text. */

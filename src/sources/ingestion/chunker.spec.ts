@@ -1,3 +1,4 @@
+import { countTokens } from '@engram/llm';
 import { fileWindow } from '../file-window';
 import { chunkText } from './chunker';
 import { htmlToText } from './parsers';
@@ -34,6 +35,29 @@ describe('chunkText', () => {
     expect(pieces.every((c) => c.startLine === 4)).toBe(true);
     expect(chunks[chunks.length - 1]).toMatchObject({ endLine: 5 });
     expect(chunks.map((c) => c.text).join('')).toContain(long.slice(0, 100));
+  });
+
+  it('fills each chunk with whole lines up to the budget, as countTokens counts them', () => {
+    // Lines of every kind countTokens treats apart: short, past its segment size, CJK, URLs.
+    const kinds = [
+      (i: number) => `short ${i}`,
+      (i: number) => `A sentence of prose that wraps at eighty characters, number ${i}, with a comma.`,
+      (i: number) => `${'long line of words '.repeat(60)}${i}`,
+      (i: number) => `记忆块 is memory ${i}; 😀 https://example.com/a?b=${i}`,
+    ];
+    const all = Array.from({ length: 400 }, (_, i) => kinds[(i * 7) % 4](i));
+    const chunkTokens = 300;
+    const chunks = chunkText(all.join('\n'), { chunkTokens, overlapTokens: 45 });
+    const tokens = (from: number, to: number) =>
+      all.slice(from - 1, to).reduce((n, l) => n + countTokens(l), 0);
+    for (const [k, c] of chunks.entries()) {
+      expect(c.text).toBe(all.slice(c.startLine - 1, c.endLine).join('\n'));
+      const used = tokens(c.startLine, c.endLine);
+      // Within the budget (a chunk's first line always fits), and the next line would not have fit.
+      if (c.endLine > c.startLine) expect(used).toBeLessThanOrEqual(chunkTokens);
+      if (k < chunks.length - 1) expect(used + countTokens(all[c.endLine])).toBeGreaterThan(chunkTokens);
+    }
+    expect(chunks[chunks.length - 1].endLine).toBe(all.length);
   });
 
   it('answers no chunks for empty text', () => {

@@ -1,4 +1,4 @@
-import { countTokens } from '@engram/llm';
+import { countPieces, countTokens, EXACT_TOKEN_CHARS } from '@engram/llm';
 import { splitLines } from '../file-window';
 
 /** A chunk of a file's text and the lines (1-based, inclusive) it came from. */
@@ -19,6 +19,15 @@ export interface ChunkOptions {
 const CHARS_PER_TOKEN = 4;
 
 /**
+ * `countTokens` without its cache of recent texts: a file's lines are seen once, and remembering
+ * them would push out the counts of the messages that agents' contexts count before every step.
+ * The same count (`countTokens` counts a text of up to EXACT_TOKEN_CHARS pre-token by pre-token).
+ */
+function lineTokens(line: string): number {
+  return line.length > EXACT_TOKEN_CHARS ? countTokens(line) : countPieces(line);
+}
+
+/**
  * Splits text into chunks of about `chunkTokens` tokens along line boundaries, each starting
  * with the last lines (up to `overlapTokens`) of the one before, and records the line range of
  * each so that search results can cite lines. A line longer than a chunk is cut into pieces,
@@ -30,7 +39,7 @@ export function chunkText(text: string, opts: ChunkOptions): Chunk[] {
   const pieces: Array<{ text: string; line: number; tokens: number }> = [];
   splitLines(text).forEach((line, i) => {
     if (!line.trim()) return;
-    const tokens = countTokens(line);
+    const tokens = lineTokens(line);
     if (tokens <= chunkTokens) {
       pieces.push({ text: line, line: i + 1, tokens });
       return;
@@ -38,7 +47,7 @@ export function chunkText(text: string, opts: ChunkOptions): Chunk[] {
     const width = chunkTokens * CHARS_PER_TOKEN;
     for (let at = 0; at < line.length; at += width) {
       const part = line.slice(at, at + width);
-      pieces.push({ text: part, line: i + 1, tokens: countTokens(part) });
+      pieces.push({ text: part, line: i + 1, tokens: lineTokens(part) });
     }
   });
   const chunks: Chunk[] = [];
