@@ -1,4 +1,5 @@
-import { LOCAL_EMBEDDING_DIM, LocalEmbedder } from './local-embedder';
+import { createHash } from 'node:crypto';
+import { FeatureCounts, LOCAL_EMBEDDING_DIM, LocalEmbedder } from './local-embedder';
 
 const cosine = (a: number[], b: number[]) => a.reduce((s, v, i) => s + v * b[i], 0);
 const norm = (a: number[]) => Math.sqrt(cosine(a, a));
@@ -95,5 +96,47 @@ describe('LocalEmbedder', () => {
     }
     expect(Math.min(...gaps)).toBeLessThan(100 + idle);
     expect(Math.min(...gaps)).toBeLessThan(wholeMs + idle);
+  });
+
+  it('gives the same vectors to the last bit as every release of this handle (stored passages stay comparable)', async () => {
+    // SHA-256 of each vector's float64 bytes, as the Map-based counting computed them.
+    const texts = [
+      'The user prefers dark mode.',
+      'Héllo, Wörld! Café RÉSUMÉ, ΟΔΥΣΣΕΥΣ and 記憶 42',
+      '   ',
+      `## 3. Boiler pressure\n\n- The valve must be checked weekly.\nreading_0 = gauge.read(12, threshold=3.50)\n`.repeat(
+        40,
+      ),
+      'x'.repeat(700) + ' tail ' + 'y'.repeat(300),
+    ];
+    const digest = (v: number[]) =>
+      createHash('sha256')
+        .update(Buffer.from(new Float64Array(v).buffer))
+        .digest('hex');
+    expect((await embedder.embed(texts)).map(digest)).toEqual([
+      '2e93393fc27322a7d2a5dae9caf8be246b8fdab6f7167dc6a1c5bc0f726a7165',
+      '8d80a1305922ad437097ae5470b1d3222a5270a22e30917511d0397dafef2dff',
+      '21fbeb008fee3754ef8d30498afc0358d40c00f1c1224ccf7415d2a1c068eb90',
+      '4388fe2e85b16304e587747c2f3a8c631897f869a7fa0ac294ca224b4aea28c4',
+      '537f455c462ef57ec922ba07554ed4c7bfef2237118fcaef7029dbf38e8cfdd0',
+    ]);
+  });
+});
+
+describe('FeatureCounts', () => {
+  it('counts like a Map and lists features in first-occurrence order, across growth', () => {
+    const counts = new FeatureCounts();
+    const map = new Map<number, number>();
+    let h = 12345;
+    for (let i = 0; i < 50_000; i++) {
+      // Values over the whole uint32 range, with repeats (and colliding low bits).
+      h = (Math.imul(h, 1103515245) + 12345) >>> 0;
+      const key = i % 3 === 0 ? (h & 0xff) * 0x1000000 : h % 20_000 === 7 ? 0xffffffff : h >>> (i % 7);
+      counts.add(key);
+      map.set(key, (map.get(key) ?? 0) + 1);
+    }
+    expect(counts.size).toBe(map.size);
+    const listed = Array.from({ length: counts.size }, (_, k) => [counts.keyAt(k), counts.countAt(k)]);
+    expect(listed).toEqual([...map]);
   });
 });

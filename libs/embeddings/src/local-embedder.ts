@@ -79,18 +79,18 @@ const YIELD_EVERY = 256;
  * features are counted in the same order, so the vector is the same to the last bit.
  */
 function* vectorOf(text: string, dimensions: number): Generator<void, number[]> {
-  const wordCounts = new Map<number, number>();
-  const pairCounts = new Map<number, number>();
-  const gramCounts = new Map<number, number>();
+  const wordCounts = new FeatureCounts();
+  const pairCounts = new FeatureCounts();
+  const gramCounts = new FeatureCounts();
   let previous: number | undefined;
   let words = 0;
   for (const piece of pieces(text)) {
     for (const word of tokenize(piece)) {
       const h = hashString(word, SEED.word);
-      wordCounts.set(h, (wordCounts.get(h) ?? 0) + 1);
+      wordCounts.add(h);
       if (previous !== undefined) {
         const pair = fmix(Math.imul(previous, 31) ^ h ^ SEED.pair);
-        pairCounts.set(pair, (pairCounts.get(pair) ?? 0) + 1);
+        pairCounts.add(pair);
       }
       previous = h;
       yield* charGrams(word, gramCounts);
@@ -156,7 +156,7 @@ function fmix(h: number): number {
  * Character n-grams of `<word>`, hashed as they are scanned (no substrings are built) and
  * counted into `counts`; yields every so often (a single huge word is a lot of grams).
  */
-function* charGrams(word: string, counts: Map<number, number>): Generator<void> {
+function* charGrams(word: string, counts: FeatureCounts): Generator<void> {
   const s = `<${word}>`;
   for (let start = 0; start + MIN_GRAM <= s.length; start++) {
     let h = (0x811c9dc5 ^ SEED.chars) >>> 0;
@@ -165,7 +165,7 @@ function* charGrams(word: string, counts: Map<number, number>): Generator<void> 
       h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
       if (i - start + 1 >= MIN_GRAM) {
         const f = fmix(h ^ (i - start + 1));
-        counts.set(f, (counts.get(f) ?? 0) + 1);
+        counts.add(f);
       }
     }
     if (start % 256 === 255) yield;
@@ -173,14 +173,75 @@ function* charGrams(word: string, counts: Map<number, number>): Generator<void> 
 }
 
 /** Adds one group of features, damped (1 + ln tf) and scaled so the group's norm is `weight`. */
-function addGroup(out: Float64Array, counts: Map<number, number>, weight: number): void {
+function addGroup(out: Float64Array, counts: FeatureCounts, weight: number): void {
   let sq = 0;
-  for (const tf of counts.values()) {
-    const w = 1 + Math.log(tf);
+  for (let k = 0; k < counts.size; k++) {
+    const w = 1 + Math.log(counts.countAt(k));
     sq += w * w;
   }
   const scale = weight / Math.sqrt(sq);
-  for (const [h, tf] of counts) addFeature(out, h, (1 + Math.log(tf)) * scale);
+  for (let k = 0; k < counts.size; k++)
+    addFeature(out, counts.keyAt(k), (1 + Math.log(counts.countAt(k))) * scale);
+}
+
+/**
+ * How many times each feature (a 32-bit hash) occurred, listed in the order features first
+ * occurred, as a `Map<number, number>` would list them (the vector's floating-point sums run in
+ * that order, so it decides the last bits). An open-addressing table in typed arrays: most
+ * hashes are above 2^30, which a Map keeps as boxed numbers, one allocation per lookup, and
+ * that was most of the embedder's time.
+ */
+export class FeatureCounts {
+  private keys = new Uint32Array(256);
+  /** 0: an empty slot. */
+  private counts = new Uint32Array(256);
+  /** The slot of each feature, in order of first occurrence. */
+  private order = new Uint32Array(128);
+  size = 0;
+
+  add(h: number): void {
+    const mask = this.keys.length - 1;
+    // The hashes are finalised (fmix), so their low bits are already well spread.
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const c = this.counts[i];
+      if (c === 0) {
+        this.keys[i] = h;
+        this.counts[i] = 1;
+        this.order[this.size++] = i;
+        if (this.size === this.order.length) this.grow();
+        return;
+      }
+      if (this.keys[i] === h) {
+        this.counts[i] = c + 1;
+        return;
+      }
+    }
+  }
+
+  /** The `k`-th feature to occur, and its count. */
+  keyAt(k: number): number {
+    return this.keys[this.order[k]];
+  }
+  countAt(k: number): number {
+    return this.counts[this.order[k]];
+  }
+
+  /** Twice the slots (kept at most half full), the features re-placed in their order. */
+  private grow(): void {
+    const { keys, counts, order, size } = this;
+    this.keys = new Uint32Array(keys.length * 2);
+    this.counts = new Uint32Array(keys.length * 2);
+    this.order = new Uint32Array(order.length * 2);
+    const mask = this.keys.length - 1;
+    for (let k = 0; k < size; k++) {
+      const h = keys[order[k]];
+      let i = h & mask;
+      while (this.counts[i] !== 0) i = (i + 1) & mask;
+      this.keys[i] = h;
+      this.counts[i] = counts[order[k]];
+      this.order[k] = i;
+    }
+  }
 }
 
 function addFeature(out: Float64Array, h: number, value: number): void {
