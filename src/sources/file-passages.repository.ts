@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { toSql } from 'pgvector';
 import { DataSource } from 'typeorm';
-import { hybridSql, rankOf, SqlParams } from '../archival/hybrid-sql';
+import { hybridSql, rankOf, SqlParams, vectorParam } from '../archival/hybrid-sql';
 import { PassageEntity } from '../archival/passage.entity';
 import { PageRequest, paginate } from '../common/pagination';
 
@@ -52,7 +51,7 @@ export class FilePassagesRepository {
           (r) =>
             `(${p.add(r.id)}, ${org}, ${fileId}, ${fileName}, ${sourceId}, ${p.add(r.text)}, ${p.add(
               JSON.stringify({ start_line: r.startLine, end_line: r.endLine }),
-            )}::jsonb, ${p.add(toSql(r.embedding))}::vector, ${p.add(r.embedding.length)}::int, ${config}::jsonb)`,
+            )}::jsonb, ${p.add(vectorParam(r.embedding))}::vector, ${p.add(r.embedding.length)}::int, ${config}::jsonb)`,
         );
       await this.ds.query(
         `INSERT INTO passages (id, organization_id, file_id, file_name, source_id, text, metadata, embedding,
