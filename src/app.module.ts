@@ -1,5 +1,6 @@
 import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { hostname } from 'node:os';
 import { LoggerModule } from 'nestjs-pino';
 import { AgentFilesModule } from './agent-files/agent-files.module';
 import { AgentsModule } from './agents/agents.module';
@@ -62,7 +63,8 @@ function loggerModule() {
       pinoHttp: {
         level: config.logLevel,
         autoLogging: config.env !== 'test',
-        customProps: () => ({ service: 'engram' }),
+        // On the root logger, not per request (`customProps` made two more child loggers each).
+        base: { pid: process.pid, hostname: hostname(), service: 'engram' },
         redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["sec-websocket-protocol"]'],
         ...logTraceIds(),
       },
