@@ -111,7 +111,24 @@ export class AgentsRepository extends TenantRepository<AgentEntity> {
     });
   }
 
-  /** The agent row through a prepared statement, without ORM hydration (read by every send). */
+  /**
+   * What a send needs of the agent before its run exists: its model (not the row's history of
+   * message ids or its system prompt, which grow). Prepared, no ORM hydration.
+   */
+  async findModel(
+    organizationId: string,
+    id: string,
+  ): Promise<Pick<AgentEntity, 'id' | 'model' | 'llmConfig'> | null> {
+    const [row] = await preparedRead<Record<string, unknown>>(
+      this.ds,
+      'engram_agent_model',
+      'SELECT id, model, llm_config FROM agents WHERE organization_id = $1 AND id = $2',
+      [organizationId, id],
+    );
+    return row ? (camelRow(row) as Pick<AgentEntity, 'id' | 'model' | 'llmConfig'>) : null;
+  }
+
+  /** The agent row through a prepared statement, without ORM hydration. */
   override async findById(organizationId: string, id: string): Promise<AgentEntity | null> {
     const [row] = await preparedRead<Record<string, unknown>>(
       this.ds,

@@ -110,6 +110,13 @@ export class AgentsService {
     );
   }
 
+  /** The agent's model (a 404 for an unknown or another tenant's agent). */
+  async model(p: Principal, id: string): Promise<Pick<AgentEntity, 'id' | 'model' | 'llmConfig'>> {
+    const agent = await this.agents.findModel(p.organizationId, id);
+    if (!agent) throw new NotFoundError('Agent', id);
+    return agent;
+  }
+
   async get(p: Principal, id: string): Promise<AgentEntity> {
     const agent = await this.agents.findById(p.organizationId, id);
     if (!agent) throw new NotFoundError('Agent', id);

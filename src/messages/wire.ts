@@ -30,7 +30,7 @@ export function wireOptions(agentType: string, req: WireRequest): LettaMessageOp
   };
 }
 
-export function modelHandle(agent: AgentEntity): string {
+export function modelHandle(agent: Pick<AgentEntity, 'model' | 'llmConfig'>): string {
   return (
     agent.model ?? (agent.llmConfig.handle as string | undefined) ?? `openai/${String(agent.llmConfig.model)}`
   );

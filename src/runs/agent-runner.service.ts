@@ -117,7 +117,7 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
 
   /** Creates the run row after checking the agent exists and its provider is configured. */
   async createRun(p: Principal, agentId: string, req: RunRequest, background: boolean): Promise<RunEntity> {
-    const agent = await this.agents.get(p, agentId);
+    const agent = await this.agents.model(p, agentId);
     const conversation = req.conversationId ? await this.conversation(p, agentId, req.conversationId) : null;
     const resolved = this.resolveModel(conversation?.model ?? modelHandle(agent), req);
     if (req.logprobs && resolved.llmConfig.model_endpoint_type === 'anthropic')
