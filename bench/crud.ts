@@ -1,6 +1,7 @@
 /**
  * bench/crud: req/s and p99 of GET /v1/agents/:id and POST /v1/agents on the real app, beside a
- * bare Fastify route running the same single-row pg query in the same process and run.
+ * bare Fastify route running the same single-row pg query in the same process and run, and
+ * GET /v1/health (no SQL: what the app itself costs per request).
  *
  *   npm run bench:crud                      # embedded Postgres
  *   DATABASE_URL=postgres://... npm run bench:crud
@@ -117,6 +118,10 @@ async function main(): Promise<void> {
       connections,
     }),
   );
+  // The app's per-request cost without any SQL (routing, hooks, guards, logging, metrics).
+  results.push(
+    await load('GET /v1/health (no SQL)', { url: `${base}/v1/health`, headers, seconds, connections }),
+  );
   results.push(
     await load('GET /v1/agents/:id', {
       url: `${base}/v1/agents/${created.id}`,
@@ -154,7 +159,10 @@ async function main(): Promise<void> {
       `auth: one rate-limit count takes ${rl.toFixed(1)} µs (${config.redisUrl ? 'Redis' : 'in process'}, ${m} calls)`,
     );
   }
-  const [baseline, get, post] = results;
+  const [baseline, health, get, post] = results;
+  console.log(
+    `ratio GET /v1/health vs bare: ${(health.requestsPerSec / baseline.requestsPerSec).toFixed(2)} (req/s): the app's own cost per request, no SQL`,
+  );
   console.log(
     `ratio GET /v1/agents/:id vs bare: ${(get.requestsPerSec / baseline.requestsPerSec).toFixed(2)} (req/s), p99 ${(get.p99 / baseline.p99).toFixed(2)}x`,
   );
