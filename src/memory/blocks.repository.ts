@@ -5,6 +5,7 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import { TenantRepository } from '../common/tenant.repository';
 import { PageRequest, paginate } from '../common/pagination';
 import { BlockAgentEntity, BlockEntity } from './block.entity';
+import { camelRow } from '../database/prepared';
 
 export interface BlockFilter {
   label?: string;
@@ -101,6 +102,36 @@ export class BlocksRepository extends TenantRepository<BlockEntity> {
       if (block) result.get(raw.ba_agent_id)?.push(block);
     }
     return result;
+  }
+
+  /**
+   * A memory edit in one statement: the value of the block the agent has under `label`, set
+   * when it fits the block's limit (counted in characters, as `charCount` does). `updated` is
+   * the new row; null with `block` set when the value did not fit, with both null when the agent
+   * has no such block.
+   */
+  async setValueForAgent(
+    organizationId: string,
+    agentId: string,
+    label: string,
+    value: string,
+    userId: string | null,
+  ): Promise<{ updated: BlockEntity | null; block: { limit: number; label: string } | null }> {
+    const [row] = (await this.ds.query(
+      `WITH target AS (
+         SELECT b.id, b."limit", b.label FROM blocks_agents ba JOIN blocks b ON b.id = ba.block_id
+         WHERE ba.organization_id = $1 AND ba.agent_id = $2 AND ba.block_label = $3),
+       upd AS (
+         UPDATE blocks b SET value = $4, last_updated_by_id = $5, updated_at = now()
+         FROM target t WHERE b.organization_id = $1 AND b.id = t.id AND char_length($4) <= t."limit"
+         RETURNING b.*)
+       SELECT (SELECT row_to_json(upd) FROM upd) AS updated, (SELECT row_to_json(target) FROM target) AS block`,
+      [organizationId, agentId, label, value, userId],
+    )) as { updated: Record<string, unknown> | null; block: { limit: number; label: string } | null }[];
+    return {
+      updated: row.updated ? this.repo.create(camelRow(row.updated) as Partial<BlockEntity>) : null,
+      block: row.block,
+    };
   }
 
   findForAgentByLabel(organizationId: string, agentId: string, label: string): Promise<BlockEntity | null> {

@@ -97,6 +97,21 @@ export class BlocksService {
     return block;
   }
 
+  /** An agent's own memory edit: a block's value by label, one statement. */
+  async setValueForAgent(p: Principal, agentId: string, label: string, value: string): Promise<BlockEntity> {
+    const { updated, block } = await this.blocks.setValueForAgent(
+      p.organizationId,
+      agentId,
+      label,
+      value,
+      p.userId,
+    );
+    if (updated) return updated;
+    if (!block) throw new NotFoundError('Block with label', `${label}' on agent '${agentId}`);
+    assertFits(value, block.limit, block.label);
+    throw new Error(`block '${label}' of agent '${agentId}' was not updated`);
+  }
+
   async updateForAgent(
     p: Principal,
     agentId: string,

@@ -502,7 +502,7 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
       updateBlockValue: async (label: string, value: string) => {
         edited();
         try {
-          return toMemory(await this.blocks.updateForAgent(p, agentId, label, { value }));
+          return toMemory(await this.blocks.setValueForAgent(p, agentId, label, value));
         } catch (err) {
           if (err instanceof DomainError) {
             throw new MemoryEditError(err.message, err.status === 404 ? 'not_found' : 'limit_exceeded');

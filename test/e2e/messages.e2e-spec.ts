@@ -109,6 +109,28 @@ describe('messages: the agent loop (e2e)', () => {
     expect(res.body.stop_reason.stop_reason).toBe('end_turn');
   });
 
+  it("counts a memory edit's length in characters (an emoji is one), as the blocks API does", async () => {
+    const a = (
+      await api.post('/v1/agents', {
+        model: 'openai/gpt-4o-mini',
+        memory_blocks: [{ label: 'mood', value: 'ok', limit: 4 }],
+      })
+    ).body;
+    const replace = (new_string: string) => ({
+      toolCalls: [{ name: 'memory_replace', arguments: { label: 'mood', old_string: 'ok', new_string } }],
+    });
+    fake.enqueue(replace('😀😀😀😀😀'), { content: 'too long' }, replace('😀😀😀😀'), { content: 'fits' });
+    const over = await api.post(`/v1/agents/${a.id}/messages`, { input: 'five' });
+    const refused = over.body.messages.find((m: any) => m.message_type === 'tool_return_message');
+    expect(refused.status).toBe('error');
+    expect(refused.tool_return).toMatch(/would hold 5 characters, over its limit of 4/);
+    const fits = await api.post(`/v1/agents/${a.id}/messages`, { input: 'four' });
+    expect(fits.body.messages.find((m: any) => m.message_type === 'tool_return_message').status).toBe(
+      'success',
+    );
+    expect((await api.get(`/v1/agents/${a.id}/core-memory/blocks/mood`)).body.value).toBe('😀😀😀😀');
+  });
+
   it('chains memgpt steps with heartbeats and replies through send_message', async () => {
     const a = await agent({ agent_type: 'memgpt_v2_agent' });
     fake.enqueue(

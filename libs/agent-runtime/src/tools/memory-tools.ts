@@ -46,10 +46,13 @@ function checkWritable(block: MemoryBlock): void {
     );
 }
 
+/** A block's limit counts characters (code points), as the blocks API does: an emoji is one. */
 export function checkLimit(block: MemoryBlock, value: string): void {
-  if (value.length > block.limit) {
+  let length = 0;
+  for (const _ of value) length++;
+  if (length > block.limit) {
     throw new MemoryEditError(
-      `Edit rejected: memory block '${block.label}' would hold ${value.length} characters, over its limit of ${block.limit}. Shorten the text or remove something first.`,
+      `Edit rejected: memory block '${block.label}' would hold ${length} characters, over its limit of ${block.limit}. Shorten the text or remove something first.`,
       'limit_exceeded',
     );
   }
