@@ -155,7 +155,7 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PORT: 'x', REDIS_URL: 'nope' })).toThrow(/PORT: .*; REDIS_URL: /);
   });
 
-  it('reads the run lease, sweep interval, event retention, concurrency, callback retries and trace bound', () => {
+  it('reads the run lease, sweep interval, event retention, concurrency, callback retries, trace bound and context cache', () => {
     expect(loadConfig({}).runs).toEqual({
       leaseMs: 30_000,
       sweepMs: 5_000,
@@ -164,6 +164,7 @@ describe('loadConfig', () => {
       callbackAttempts: 5,
       callbackBackoffMs: 1_000,
       providerTraceMaxBytes: 262_144,
+      contextCacheMessages: 50_000,
     });
     expect(
       loadConfig({
@@ -174,6 +175,7 @@ describe('loadConfig', () => {
         ENGRAM_RUN_CALLBACK_ATTEMPTS: '3',
         ENGRAM_RUN_CALLBACK_BACKOFF_MS: '250',
         ENGRAM_PROVIDER_TRACE_MAX_BYTES: '0',
+        ENGRAM_CONTEXT_CACHE_MESSAGES: '0',
       }).runs,
     ).toEqual({
       leaseMs: 4_000,
@@ -183,8 +185,10 @@ describe('loadConfig', () => {
       callbackAttempts: 3,
       callbackBackoffMs: 250,
       providerTraceMaxBytes: 0,
+      contextCacheMessages: 0,
     });
     expect(() => loadConfig({ ENGRAM_RUN_CONCURRENCY: '0' })).toThrow(/ENGRAM_RUN_CONCURRENCY/);
     expect(() => loadConfig({ ENGRAM_RUN_CALLBACK_ATTEMPTS: '0' })).toThrow(/ENGRAM_RUN_CALLBACK_ATTEMPTS/);
+    expect(() => loadConfig({ ENGRAM_CONTEXT_CACHE_MESSAGES: '-1' })).toThrow(/ENGRAM_CONTEXT_CACHE_MESSAGES/);
   });
 });
