@@ -12,7 +12,18 @@ export function embeddedDataDir(config: AppConfig): string {
   return config.dataDir.startsWith('memory://') ? config.dataDir : join(config.dataDir, 'pgdata');
 }
 
-export function typeOrmOptions(url: string, poolSize: number, migrationsRun: boolean): TypeOrmModuleOptions {
+/**
+ * `genericPlans`: the session plans named prepared statements once (plan_cache_mode), not at
+ * every bind. Those are the hot reads by id (`preparedRead`), whose best plan does not depend on
+ * the values; without it Postgres re-plans the run-context read, a few dozen subqueries, at each
+ * step (about 0.5 ms). Unnamed statements (TypeORM's) are planned with their values as before.
+ */
+export function typeOrmOptions(
+  url: string,
+  poolSize: number,
+  migrationsRun: boolean,
+  genericPlans = false,
+): TypeOrmModuleOptions {
   return {
     type: 'postgres',
     url,
@@ -23,7 +34,12 @@ export function typeOrmOptions(url: string, poolSize: number, migrationsRun: boo
     migrationsTransactionMode: 'each',
     logging: ['error'],
     // A caller that waits this long for a connection has deadlocked (embedded mode has one): fail loudly.
-    extra: { max: poolSize, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 20_000 },
+    extra: {
+      max: poolSize,
+      idleTimeoutMillis: 30_000,
+      connectionTimeoutMillis: 20_000,
+      ...(genericPlans ? { options: '-c plan_cache_mode=force_generic_plan' } : {}),
+    },
   };
 }
 
@@ -49,6 +65,7 @@ const embeddedStops = new Map<string, () => Promise<void>>();
             config.database.url,
             config.database.poolSize,
             config.database.migrateOnStart,
+            true,
           );
         }
         const dir = embeddedDataDir(config);

@@ -2,8 +2,13 @@ import type { AgentMessage } from '@engram/agent-runtime';
 import { textOf } from '@engram/agent-runtime';
 import { MessageEntity } from './message.entity';
 
-/** The searchable text of a message: what it says, the tools it called, what they returned. */
+/**
+ * The searchable text of a message: what it says, the tools it called, what they returned. The
+ * system prompt is configuration, not conversation (recall never returns it): it has none, so
+ * rewriting it at every step does not re-index a few KB of text.
+ */
 export function searchableText(m: AgentMessage): string {
+  if (m.role === 'system') return '';
   const parts: string[] = [textOf(m)];
   for (const c of m.toolCalls ?? []) parts.push(c.name, c.arguments);
   for (const r of m.toolReturns ?? []) parts.push(r.funcResponse);
