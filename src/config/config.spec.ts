@@ -189,6 +189,8 @@ describe('loadConfig', () => {
     });
     expect(() => loadConfig({ ENGRAM_RUN_CONCURRENCY: '0' })).toThrow(/ENGRAM_RUN_CONCURRENCY/);
     expect(() => loadConfig({ ENGRAM_RUN_CALLBACK_ATTEMPTS: '0' })).toThrow(/ENGRAM_RUN_CALLBACK_ATTEMPTS/);
-    expect(() => loadConfig({ ENGRAM_CONTEXT_CACHE_MESSAGES: '-1' })).toThrow(/ENGRAM_CONTEXT_CACHE_MESSAGES/);
+    expect(() => loadConfig({ ENGRAM_CONTEXT_CACHE_MESSAGES: '-1' })).toThrow(
+      /ENGRAM_CONTEXT_CACHE_MESSAGES/,
+    );
   });
 });
