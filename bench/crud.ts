@@ -15,27 +15,15 @@ import 'reflect-metadata';
 import Fastify from 'fastify';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import { createApp } from '../src/app.factory';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import { CredentialsService } from '../src/auth/credentials.service';
-import { loadConfig } from '../src/config/config';
-import { load, loadAverage, percentile, printTable, queryCounter } from './support';
+import { load, loadAverage, percentile, printTable, queryCounter, startBenchApp } from './support';
 
 async function main(): Promise<void> {
   const queries = queryCounter();
   const seconds = Number(process.env.BENCH_SECONDS ?? 10);
   const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
-  const config = loadConfig({
-    ...process.env,
-    LOG_LEVEL: 'error',
-    PORT: '0',
-    ENGRAM_DATA_DIR: process.env.ENGRAM_DATA_DIR ?? 'memory://',
-    ENGRAM_MIGRATE_ON_START: 'true',
-  });
-  const app = await createApp(config);
-  await app.listen(0, '127.0.0.1');
-  const port = (app.getHttpServer().address() as { port: number }).port;
-  const base = `http://127.0.0.1:${port}`;
+  const { app, config, base } = await startBenchApp();
 
   // With auth required, the app's requests carry an API key (its rate limit set out of reach,
   // so the limiter's cost is measured but never answers 429).

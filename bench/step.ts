@@ -14,29 +14,19 @@
  * Env: BENCH_N (messages per latency case, default 200), BENCH_AGENTS (default 200).
  */
 import 'reflect-metadata';
-import { createApp } from '../src/app.factory';
-import { loadConfig } from '../src/config/config';
 import { FakeOpenAiServer } from '../test/support/fake-openai';
-import { loadAverage, percentile, queryCounter, rerunEmbedded } from './support';
+import { loadAverage, percentile, queryCounter, rerunEmbedded, startBenchApp } from './support';
 
 async function main(): Promise<void> {
   const queries = queryCounter();
   const n = Number(process.env.BENCH_N ?? 200);
   const agentsN = Number(process.env.BENCH_AGENTS ?? 200);
   const fake = await FakeOpenAiServer.start({ record: false, defaultReply: { content: 'ok' } });
-  const config = loadConfig({
-    ...process.env,
-    LOG_LEVEL: 'error',
-    PORT: '0',
-    ENGRAM_DATA_DIR: process.env.ENGRAM_DATA_DIR ?? 'memory://',
-    ENGRAM_MIGRATE_ON_START: 'true',
+  const { app, config, base } = await startBenchApp({
     OPENAI_API_KEY: 'bench',
     OPENAI_BASE_URL: fake.baseUrl,
     DB_POOL_SIZE: process.env.DB_POOL_SIZE ?? '20',
   });
-  const app = await createApp(config);
-  await app.listen(0, '127.0.0.1');
-  const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
   const post = async (path: string, body: unknown) => {
     const r = await fetch(base + path, {
       method: 'POST',

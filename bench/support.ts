@@ -2,6 +2,9 @@ import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { Client } from 'pg';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createApp } from '../src/app.factory';
+import { AppConfig, loadConfig } from '../src/config/config';
 
 /** Shared helpers for benchmarks: bounded loopback load and percentile maths. */
 
@@ -102,6 +105,32 @@ export async function rerunEmbedded(script: string, extraEnv: Record<string, str
       code === 0 ? resolve() : reject(new Error(`${script} (embedded) exit ${code}`)),
     );
   });
+}
+
+/**
+ * The real app as a bench runs it, listening on a loopback port: errors-only logs, migrated at
+ * start, embedded in memory unless DATABASE_URL (or ENGRAM_DATA_DIR) says otherwise; `env`
+ * adds to or overrides the environment.
+ */
+export async function startBenchApp(
+  env: Record<string, string> = {},
+): Promise<{ app: NestFastifyApplication; config: AppConfig; base: string }> {
+  const config = loadConfig({
+    ...process.env,
+    LOG_LEVEL: 'error',
+    PORT: '0',
+    ENGRAM_DATA_DIR: process.env.ENGRAM_DATA_DIR ?? 'memory://',
+    ENGRAM_MIGRATE_ON_START: 'true',
+    ...env,
+  });
+  const app = await createApp(config);
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address();
+  return {
+    app,
+    config,
+    base: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
+  };
 }
 
 /** The machine's load average, printed beside every figure (the machine is shared). */

@@ -13,10 +13,8 @@ import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { Client } from 'pg';
-import { createApp } from '../src/app.factory';
-import { loadConfig } from '../src/config/config';
 import { FakeOpenAiServer } from '../test/support/fake-openai';
-import { loadAverage } from './support';
+import { loadAverage, startBenchApp } from './support';
 
 type Mark = [at: number, what: string];
 const WARMUP = 20;
@@ -55,24 +53,15 @@ async function main(): Promise<void> {
       return { content: 'ok' };
     },
   });
-  const config = loadConfig({
-    ...process.env,
-    LOG_LEVEL: 'error',
-    PORT: '0',
-    ENGRAM_DATA_DIR: process.env.ENGRAM_DATA_DIR ?? 'memory://',
-    ENGRAM_MIGRATE_ON_START: 'true',
+  const { app, config, base } = await startBenchApp({
     OPENAI_API_KEY: 'bench',
     OPENAI_BASE_URL: fake.baseUrl,
   });
-  const app = await createApp(config);
-  await app.listen(0, '127.0.0.1');
   const server = app.getHttpServer();
   server.prependListener('request', (_req: unknown, res: { on(e: string, f: () => void): void }) => {
     mark('request in');
     res.on('finish', () => mark('response finished'));
   });
-  const address = server.address();
-  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const post = async (path: string, body: unknown) => {
     const r = await fetch(base + path, {
       method: 'POST',

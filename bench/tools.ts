@@ -10,9 +10,7 @@
  */
 import 'reflect-metadata';
 import { ToolSandbox } from '@engram/sandbox';
-import { createApp } from '../src/app.factory';
-import { loadConfig } from '../src/config/config';
-import { percentile } from './support';
+import { percentile, startBenchApp } from './support';
 
 const PY = 'def py_echo(x: int) -> int:\n    return x + 1\n';
 const TS = 'export function ts_echo(x: number): number { return x + 1; }';
@@ -78,16 +76,7 @@ async function main(): Promise<void> {
   const isolation = await pySandbox.pythonIsolation();
 
   // 2. Through the HTTP run endpoint of the real app.
-  const config = loadConfig({
-    ...process.env,
-    LOG_LEVEL: 'error',
-    PORT: '0',
-    ENGRAM_DATA_DIR: process.env.ENGRAM_DATA_DIR ?? 'memory://',
-    ENGRAM_MIGRATE_ON_START: 'true',
-  });
-  const app = await createApp(config);
-  await app.listen(0, '127.0.0.1');
-  const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+  const { app, config, base } = await startBenchApp();
   const call = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${base}${path}`, {
       method,
