@@ -15,6 +15,7 @@ import { ModelsService } from '../models/models.service';
 import { ConversationEntity } from './conversation.entity';
 import { ConversationsRepository } from './conversations.repository';
 import { MessageFilter, MessagePage, MessagesRepository } from './messages.repository';
+import { toAgentMessage } from './message.mapper';
 import { modelHandle, typeFilter, wireOptions } from './wire';
 
 export { typeFilter };
@@ -111,8 +112,8 @@ export class MessagesService {
     const msg = await this.messages.findById(p.organizationId, messageId);
     if (!msg) throw new NotFoundError('Message', messageId);
     const agent = await this.agents.get(p, msg.agentId);
-    const [stored] = await this.messages.findInOrder(p.organizationId, [messageId]);
-    return this.render([stored], agent.agentType, {});
+    // Rendered from the row read above: a second read could find it deleted meanwhile.
+    return this.render([toAgentMessage(msg)], agent.agentType, {});
   }
 
   /** Context back to the system message alone; the history stays stored and searchable. */
