@@ -15,7 +15,7 @@
  */
 import 'reflect-metadata';
 import { FakeOpenAiServer } from '../test/support/fake-openai';
-import { loadAverage, percentile, queryCounter, rerunEmbedded, startBenchApp } from './support';
+import { loadAverage, percentile, postJson, queryCounter, rerunEmbedded, startBenchApp } from './support';
 
 async function main(): Promise<void> {
   const queries = queryCounter();
@@ -27,15 +27,8 @@ async function main(): Promise<void> {
     OPENAI_BASE_URL: fake.baseUrl,
     DB_POOL_SIZE: process.env.DB_POOL_SIZE ?? '20',
   });
-  const post = async (path: string, body: unknown) => {
-    const r = await fetch(base + path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (r.status !== 200) throw new Error(`${path}: ${r.status} ${await r.text()}`);
-    return r.json() as Promise<any>;
-  };
+  const post = async (path: string, body: unknown) =>
+    (await postJson(base, path, body)).json() as Promise<any>;
   const newAgent = () =>
     post('/v1/agents', {
       model: 'openai/gpt-4o-mini',

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { createApp } from '../src/app.factory';
 import { loadConfig } from '../src/config/config';
 import { FakeOpenAiServer } from '../test/support/fake-openai';
-import { loadAverage, percentile } from './support';
+import { loadAverage, percentile, postJson } from './support';
 
 const root = join(__dirname, '..');
 const SECRETS_KEY = 'bench-stream-secrets-key-0123456789';
@@ -49,15 +49,7 @@ async function main(): Promise<void> {
   const app = await createApp(loadConfig(env));
   await app.listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
-  const post = async (path: string, body: unknown) => {
-    const r = await fetch(base + path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (r.status !== 200) throw new Error(`${path}: ${r.status} ${await r.text()}`);
-    return r;
-  };
+  const post = (path: string, body: unknown) => postJson(base, path, body);
   const json = async (r: Response): Promise<any> => r.json();
   const newAgent = async (): Promise<string> =>
     (await json(await post('/v1/agents', { model: 'openai/gpt-4o-mini' }))).id;

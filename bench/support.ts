@@ -133,6 +133,17 @@ export async function startBenchApp(
   };
 }
 
+/** POSTs JSON to the app at `base`; anything but a 200 throws, naming the path, status and body. */
+export async function postJson(base: string, path: string, body: unknown): Promise<Response> {
+  const r = await fetch(base + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (r.status !== 200) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+  return r;
+}
+
 /** The machine's load average, printed beside every figure (the machine is shared). */
 export function loadAverage(): string {
   return loadavg()

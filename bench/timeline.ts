@@ -14,7 +14,7 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { Client } from 'pg';
 import { FakeOpenAiServer } from '../test/support/fake-openai';
-import { loadAverage, startBenchApp } from './support';
+import { loadAverage, postJson, startBenchApp } from './support';
 
 type Mark = [at: number, what: string];
 const WARMUP = 20;
@@ -62,15 +62,8 @@ async function main(): Promise<void> {
     mark('request in');
     res.on('finish', () => mark('response finished'));
   });
-  const post = async (path: string, body: unknown) => {
-    const r = await fetch(base + path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (r.status !== 200) throw new Error(`${path}: ${r.status} ${await r.text()}`);
-    return r.json() as Promise<{ id: string }>;
-  };
+  const post = async (path: string, body: unknown) =>
+    (await postJson(base, path, body)).json() as Promise<{ id: string }>;
   const agent = await post('/v1/agents', {
     model: 'openai/gpt-4o-mini',
     memory_blocks: [{ label: 'human', value: 'Name: Sam' }],
