@@ -1,4 +1,6 @@
 import type { AgentMessage } from '@engram/agent-runtime';
+import type { MessageEntity } from '../messages/message.entity';
+import { toAgentMessage, toEntity } from '../messages/message.mapper';
 
 /** An agent's in-context messages as of one version of its row. */
 export interface CachedContext {
@@ -67,24 +69,15 @@ export class ContextCache {
  * context built from a step's own messages then equals the one a fresh read would build.
  */
 export function asStored(m: AgentMessage): AgentMessage {
-  return {
-    id: m.id,
-    role: m.role,
-    content: jsonb(m.content) as AgentMessage['content'],
-    toolCalls: jsonb(m.toolCalls ?? null) as AgentMessage['toolCalls'],
-    toolCallId: m.toolCallId ?? null,
-    name: m.name ?? null,
-    toolReturns: jsonb(m.toolReturns ?? null) as AgentMessage['toolReturns'],
-    approvals: jsonb(m.approvals ?? null) as AgentMessage['approvals'],
-    approvalRequestId: m.approvalRequestId ?? null,
-    runId: m.runId ?? null,
-    stepId: m.stepId ?? null,
-    createdAt: m.createdAt,
-    otid: m.otid ?? null,
-    senderId: m.senderId ?? null,
-    isErr: m.isErr ?? null,
-    model: m.model ?? null,
-  };
+  // The same mapping a write and a read go through (message.mapper), the JSON columns as jsonb.
+  const row = toEntity('', '', m);
+  return toAgentMessage({
+    ...row,
+    content: jsonb(row.content),
+    toolCalls: jsonb(row.toolCalls),
+    toolReturns: jsonb(row.toolReturns),
+    approvals: jsonb(row.approvals),
+  } as MessageEntity);
 }
 
 /** JSON through jsonb: keys ordered shortest first, then bytewise; undefined members dropped. */
