@@ -199,15 +199,14 @@ export class MessagesRepository extends TenantRepository<MessageEntity> {
            updated_at = now() WHERE organization_id = $1 AND id = $${params.length} AND agent_id = $2)`,
       );
     } else agentPatch.messageIds = input.inContextMessageIds;
+    let agentVersion = 'NULL::text';
     if (Object.keys(agentPatch).length) {
       const agentSet = updateSetSql(this.ds.getMetadata(AgentEntity), agentPatch, params);
       parts.push(
         `upd_agent AS (UPDATE agents SET ${agentSet} WHERE organization_id = $1 AND id = $2 RETURNING xmin::text AS version)`,
       );
+      agentVersion = '(SELECT version FROM upd_agent)';
     }
-    const agentVersion = parts.some((p) => p.startsWith('upd_agent'))
-      ? '(SELECT version FROM upd_agent)'
-      : 'NULL::text';
     const also = (extras.also ?? []).map((part) => part(params));
     also.forEach((sql, i) => parts.push(`also${i} AS (${sql})`));
     let runStatus = 'NULL::text';
