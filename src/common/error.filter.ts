@@ -90,7 +90,8 @@ export class ErrorFilter implements ExceptionFilter {
         },
       ];
     }
-    if (error instanceof QueryFailedError && (error as { code?: string }).code === '23505') {
+    if (pgCode === '23503') return foreignKeyViolation(error as QueryFailedError, traceId);
+    if (pgCode === '23505') {
       return [
         HttpStatus.CONFLICT,
         { detail: 'A record with these values already exists', code: 'conflict', trace_id: traceId },
@@ -101,6 +102,23 @@ export class ErrorFilter implements ExceptionFilter {
       { detail: 'Internal server error', code: 'internal_error', trace_id: traceId },
     ];
   }
+}
+
+/**
+ * Every route checks the rows a request names before it writes, so a foreign key violation
+ * means one of them went away meanwhile (another request deleted it): an insert that
+ * references it answers 404, and a delete that something still references answers 409.
+ */
+function foreignKeyViolation(error: QueryFailedError, traceId: string): [number, ErrorBody] {
+  const pgDetail = String((error.driverError as { detail?: string })?.detail ?? '');
+  const missing = /^Key \((.+)\)=\((.+)\) is not present in table "(.+)"/.exec(pgDetail);
+  if (missing) {
+    const [, column, value, table] = missing;
+    const detail = `Not found: the ${table} row with ${column} '${value}' (deleted while this request ran)`;
+    return [HttpStatus.NOT_FOUND, { detail, code: 'not_found', trace_id: traceId }];
+  }
+  const detail = 'Conflict: the record is still referenced by another one';
+  return [HttpStatus.CONFLICT, { detail, code: 'conflict', trace_id: traceId }];
 }
 
 function bodyLimit(request: FastifyRequest): number {
