@@ -34,6 +34,15 @@ function hookQueries(): void {
     if (text.includes('provider_traces')) return original.apply(this, args);
     const label = text.slice(0, 60);
     mark(`sql> ${label}`);
+    // pg's Pool passes a callback (no promise comes back): its answer is marked through it.
+    const last = args.length - 1;
+    if (typeof args[last] === 'function') {
+      const callback = args[last] as (err: unknown, ...rest: unknown[]) => void;
+      args[last] = (err: unknown, ...rest: unknown[]) => {
+        mark(`sql${err ? '!' : '<'} ${label}`);
+        callback(err, ...rest);
+      };
+    }
     const result = original.apply(this, args) as Promise<unknown> | undefined;
     result?.then?.(
       () => mark(`sql< ${label}`),

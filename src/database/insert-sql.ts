@@ -13,20 +13,44 @@ export function insertValuesSql(
   params: unknown[],
   returning?: string,
 ): string {
+  const { names, tuples } = valueTuples(meta, rows, params);
+  return `INSERT INTO "${meta.tableName}" (${names}) VALUES ${tuples.map((t) => `(${t})`).join(', ')}${returning ? ` RETURNING ${returning}` : ''}`;
+}
+
+/**
+ * `INSERT INTO <table> (...) SELECT <row's values> <from>`: one entity-shaped row, inserted only
+ * when `from` (e.g. `FROM agents WHERE ...`) yields a row. Postgres infers each parameter's type
+ * from its column, as in a VALUES list.
+ */
+export function insertSelectSql(
+  meta: EntityMetadata,
+  row: Record<string, unknown>,
+  params: unknown[],
+  from: string,
+  returning?: string,
+): string {
+  // One row: only its defined fields are columns, so no value is DEFAULT (not allowed in a SELECT).
+  const { names, tuples } = valueTuples(meta, [row], params);
+  return `INSERT INTO "${meta.tableName}" (${names}) SELECT ${tuples[0]} ${from}${returning ? ` RETURNING ${returning}` : ''}`;
+}
+
+function valueTuples(
+  meta: EntityMetadata,
+  rows: Record<string, unknown>[],
+  params: unknown[],
+): { names: string; tuples: string[] } {
   const columns = meta.columns.filter((c) => c.isInsert && rows.some((r) => r[c.propertyName] !== undefined));
-  const values = rows.map(
-    (row) =>
-      `(${columns
-        .map((c) => {
-          const v = row[c.propertyName];
-          if (v === undefined) return 'DEFAULT';
-          params.push(v !== null && (c.type === 'jsonb' || c.type === 'json') ? JSON.stringify(v) : v);
-          return `$${params.length}`;
-        })
-        .join(', ')})`,
+  const tuples = rows.map((row) =>
+    columns
+      .map((c) => {
+        const v = row[c.propertyName];
+        if (v === undefined) return 'DEFAULT';
+        params.push(v !== null && (c.type === 'jsonb' || c.type === 'json') ? JSON.stringify(v) : v);
+        return `$${params.length}`;
+      })
+      .join(', '),
   );
-  const names = columns.map((c) => `"${c.databaseName}"`).join(', ');
-  return `INSERT INTO "${meta.tableName}" (${names}) VALUES ${values.join(', ')}${returning ? ` RETURNING ${returning}` : ''}`;
+  return { names: columns.map((c) => `"${c.databaseName}"`).join(', '), tuples };
 }
 
 /**

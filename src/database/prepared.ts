@@ -1,5 +1,6 @@
-import type { Pool } from 'pg';
-import { DataSource } from 'typeorm';
+import { createHash } from 'node:crypto';
+import type { Pool, QueryConfig } from 'pg';
+import { DataSource, QueryFailedError } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
 /**
@@ -13,9 +14,43 @@ export async function preparedRead<T>(
   text: string,
   values: unknown[],
 ): Promise<T[]> {
+  return query<T>(ds, { name, text, values });
+}
+
+/**
+ * A statement whose text is built per call (a CTE whose parts depend on the step: how many
+ * messages, which extra writes) but comes in few shapes, named after its text so that each
+ * shape is parsed and planned once per connection rather than at every call. pg keeps a
+ * connection's named statements for its life, so past `MAX_SHAPES` distinct texts a new one is
+ * sent unnamed, as before.
+ */
+export async function preparedByShape<T>(
+  ds: DataSource,
+  kind: string,
+  text: string,
+  values: unknown[],
+): Promise<T[]> {
+  let name = shapes.get(text);
+  if (name === undefined && shapes.size < MAX_SHAPES) shapes.set(text, (name = statementName(kind, text)));
+  return query<T>(ds, name ? { name, text, values } : { text, values });
+}
+
+/** On TypeORM's pool; a failure is TypeORM's QueryFailedError, as from its own queries. */
+async function query<T>(ds: DataSource, config: QueryConfig): Promise<T[]> {
   const pool = (ds.driver as PostgresDriver).master as Pool;
-  const result = await pool.query({ name, text, values });
-  return result.rows as T[];
+  try {
+    return (await pool.query(config)).rows as T[];
+  } catch (err) {
+    throw new QueryFailedError(config.text, config.values ?? [], err as Error);
+  }
+}
+
+const MAX_SHAPES = 500;
+const shapes = new Map<string, string>();
+
+/** A prepared statement's name derived from its text, so the same text always has the same name. */
+export function statementName(kind: string, text: string): string {
+  return `engram_${kind}_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
 }
 
 /** snake_case row (raw SQL or json_agg) to camelCase entity fields; timestamp columns become Dates. */

@@ -11,6 +11,7 @@ import { StepEntity } from './step.entity';
 import { MessageEntity } from './message.entity';
 import { toAgentMessage, toEntity } from './message.mapper';
 import { insertValuesSql, updateSetSql } from '../database/insert-sql';
+import { preparedByShape } from '../database/prepared';
 
 export interface MessagePage {
   before?: string;
@@ -220,11 +221,11 @@ export class MessagesRepository extends TenantRepository<MessageEntity> {
     const sql = `WITH ${parts.join(',\n')}
       SELECT ${runStatus} AS run_status, ARRAY[${counts.join(', ')}]::int[] AS also,
         ${agentVersion} AS agent_version`;
-    const [row] = (await this.ds.query(sql, params)) as {
+    const [row] = await preparedByShape<{
       run_status: string | null;
       also: number[];
       agent_version: string | null;
-    }[];
+    }>(this.ds, 'step', sql, params);
     return { runStatus: row.run_status, also: row.also, agentVersion: row.agent_version };
   }
 

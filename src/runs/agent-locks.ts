@@ -32,6 +32,11 @@ export class AgentLocks implements OnModuleDestroy {
       this.redis = createRedis(config.redisUrl, 'agent locks', { maxRetriesPerRequest: 3 });
   }
 
+  /** No run holds or waits for the agent's lock in this process (another process may hold it). */
+  isFree(agentId: string): boolean {
+    return !this.tails.has(agentId);
+  }
+
   /** `owner` (a run id) tags the Redis lock so `releaseIfHeldBy` can free it if that run's process dies. */
   async withLock<T>(agentId: string, fn: () => Promise<T>, owner?: string): Promise<T> {
     const previous = this.tails.get(agentId) ?? Promise.resolve();

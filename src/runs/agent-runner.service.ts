@@ -119,17 +119,36 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
   async createRun(p: Principal, agentId: string, req: RunRequest, background: boolean): Promise<RunEntity> {
     const agent = await this.agents.model(p, agentId);
     const conversation = req.conversationId ? await this.conversation(p, agentId, req.conversationId) : null;
-    const resolved = this.resolveModel(conversation?.model ?? modelHandle(agent), req);
-    if (req.logprobs && resolved.llmConfig.model_endpoint_type === 'anthropic')
-      throw new InvalidInputError(
-        `return_logprobs is only supported by OpenAI-compatible providers, not '${resolved.provider}'`,
-        'unsupported_field',
-      );
-    const run = await this.runs.insert({
+    this.checkModel(conversation?.model ?? modelHandle(agent), req);
+    return this.runs.insert(this.newRun(p, agentId, req, background, conversation?.id ?? null));
+  }
+
+  /**
+   * A sync send, to a stop. When no run holds the agent's thread in this process, nothing makes
+   * it wait, so its run is created by the statement that starts it and reads its context (two
+   * round trips fewer); in a conversation, or behind another run, it is created first, as
+   * `createRun` does, so that it can be listed and cancelled while it waits.
+   */
+  async send(p: Principal, agentId: string, req: RunRequest): Promise<RunOutcome> {
+    if (req.conversationId || !this.locks.isFree(agentId))
+      return this.execute(p, await this.createRun(p, agentId, req, false), req);
+    const run = this.newRun(p, agentId, req, false, null) as RunEntity;
+    return this.execute(p, run, req, true);
+  }
+
+  /** The row of a new run (status `created`). */
+  private newRun(
+    p: Principal,
+    agentId: string,
+    req: RunRequest,
+    background: boolean,
+    conversationId: string | null,
+  ): Partial<RunEntity> {
+    return {
       id: req.runId ?? newId('run'),
       organizationId: p.organizationId,
       agentId,
-      conversationId: conversation?.id ?? null,
+      conversationId,
       status: 'created',
       background,
       request: background ? (req as unknown as Record<string, unknown>) : null,
@@ -145,8 +164,18 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
       ),
       createdById: p.userId,
       callbackUrl: req.callbackUrl ?? null,
-    });
-    return run;
+    };
+  }
+
+  /** A 422 when the thread's model (or `override_model`) cannot serve the request. */
+  private checkModel(handle: string, req: RunRequest): ResolvedModel {
+    const resolved = this.resolveModel(handle, req);
+    if (req.logprobs && resolved.llmConfig.model_endpoint_type === 'anthropic')
+      throw new InvalidInputError(
+        `return_logprobs is only supported by OpenAI-compatible providers, not '${resolved.provider}'`,
+        'unsupported_field',
+      );
+    return resolved;
   }
 
   /** The thread's model, or the request's `override_model` (a 422 naming it when unusable). */
@@ -163,7 +192,7 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
    * Runs the agent to a stop, waiting behind earlier runs on the same thread: the agent's own
    * context, or one conversation's (conversations of one agent run side by side, as in Letta).
    */
-  async execute(p: Principal, run: RunEntity, req: RunRequest): Promise<RunOutcome> {
+  async execute(p: Principal, run: RunEntity, req: RunRequest, createOnStart = false): Promise<RunOutcome> {
     const controller = new AbortController();
     this.active.set(run.id, controller);
     this.events.open(run.id);
@@ -171,7 +200,7 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
     try {
       return await this.locks.withLock(
         run.conversationId ?? run.agentId,
-        () => this.executeLocked(p, run, req, controller),
+        () => this.executeLocked(p, run, req, controller, createOnStart),
         run.id,
       );
     } finally {
@@ -209,20 +238,34 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
     run: RunEntity,
     req: RunRequest,
     controller: AbortController,
+    createOnStart: boolean,
   ): Promise<RunOutcome> {
     const started = process.hrtime.bigint();
     const org = p.organizationId;
-    // One statement starts the run and reads its whole context; before each later step, one
-    // read of the prompt's inputs.
+    // One statement starts the run (or creates it running) and reads its whole context; before
+    // each later step, one read of the prompt's inputs.
     const sectionChecks = this.agents.promptSectionChecks();
-    const lease = { id: run.id, leaseExpiresAt: new Date(Date.now() + this.config.runs.leaseMs) };
+    const leaseExpiresAt = new Date(Date.now() + this.config.runs.leaseMs);
     const loaded = await this.context.startAndLoad(
       org,
       run.agentId,
-      lease,
+      createOnStart
+        ? { create: { ...run, status: 'running', leaseExpiresAt } }
+        : { id: run.id, leaseExpiresAt },
       sectionChecks,
       !run.conversationId,
     );
+    if (createOnStart) {
+      if (!loaded.run || !loaded.context) throw new NotFoundError('Agent', run.agentId);
+      run = loaded.run;
+      // The checks createRun makes before a run exists: a refused request leaves no run behind.
+      try {
+        this.checkModel(modelHandle(loaded.context.agent), req);
+      } catch (err) {
+        await this.runs.deleteById(org, run.id);
+        throw err;
+      }
+    }
     if (!loaded.started) {
       // Cancelled while it waited for the lock (or failed by a sweeper).
       const current = (await this.runs.findById(org, run.id)) ?? run;

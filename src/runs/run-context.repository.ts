@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { createHash } from 'node:crypto';
 import type { AgentMessage } from '@engram/agent-runtime';
 import { DataSource } from 'typeorm';
 import { AgentEntity } from '../agents/agent.entity';
-import { camelRow, preparedRead } from '../database/prepared';
+import { insertSelectSql } from '../database/insert-sql';
+import { camelRow, preparedRead, statementName } from '../database/prepared';
 import type { BlockEntity } from '../memory/block.entity';
 import { toAgentMessage } from '../messages/message.mapper';
 import type { MessageEntity } from '../messages/message.entity';
@@ -13,6 +13,7 @@ import { ToolEntity } from '../tools/tool.entity';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { asStored, ContextCache } from './context-cache';
+import { RunEntity } from './run.entity';
 
 /** What the system prompt is compiled from, besides the agent row: re-read before every step. */
 export interface PromptInputs {
@@ -75,45 +76,61 @@ export class RunContextRepository {
   }
 
   /**
-   * Starts the run (`created` → `running` with a fresh lease) and reads its context, in one
-   * statement. `started` is false when the run was no longer `created` (cancelled while it
-   * waited for the agent's lock, or failed by a sweeper); `context` is null for a missing agent.
-   * `sectionChecks`: SQL booleans over `a` telling whether each prompt section may be
-   * non-empty; `withMessages` false for a run in a conversation (which has its own context).
+   * Starts the run and reads its context, in one statement. The run is either an existing one
+   * (`created` → `running` with a fresh lease; `started` false when it was no longer `created`:
+   * cancelled while it waited for the agent's lock, or failed by a sweeper) or, with `create`, a
+   * new row inserted there only if the agent exists (`started` false when it does not).
+   * `context` is null for a missing agent; `run` is the inserted row. `sectionChecks`: SQL
+   * booleans over `a` telling whether each prompt section may be non-empty; `withMessages`
+   * false for a run in a conversation (which has its own context).
    */
   async startAndLoad(
     organizationId: string,
     agentId: string,
-    run: { id: string; leaseExpiresAt: Date },
+    start: { id: string; leaseExpiresAt: Date } | { create: Partial<RunEntity> },
     sectionChecks: string[],
     withMessages = true,
-  ): Promise<{ started: boolean; context: RunContext | null }> {
+  ): Promise<{ started: boolean; context: RunContext | null; run?: RunEntity }> {
     // The messages (and their id list) only when this process holds no copy of the version.
     const cached = withMessages ? this.cache.get(organizationId, agentId) : undefined;
+    const params: unknown[] = [organizationId, agentId, cached?.version ?? null];
+    let starting: string;
+    if ('create' in start) {
+      const meta = this.ds.getMetadata(RunEntity);
+      const from = 'FROM agents WHERE organization_id = $1 AND id = $2';
+      starting = insertSelectSql(meta, start.create as Record<string, unknown>, params, from, '*');
+    } else {
+      params.push(start.id, start.leaseExpiresAt);
+      starting = `UPDATE runs SET status = 'running', lease_expires_at = $5, updated_at = now()
+        WHERE organization_id = $1 AND id = $4 AND status = 'created' RETURNING id`;
+    }
     const fresh = `a.xmin::text IS DISTINCT FROM $3`;
     const messages = withMessages
       ? `CASE WHEN ${fresh} THEN COALESCE((SELECT json_agg(${MessagesRepository.AGENT_MESSAGE_JSON} ORDER BY u.ord)
            FROM unnest(a.message_ids) WITH ORDINALITY AS u(id, ord)
            JOIN messages m ON m.id = u.id AND m.organization_id = a.organization_id), '[]') END`
       : `'[]'::json`;
-    const text = `WITH started AS (
-        UPDATE runs SET status = 'running', lease_expires_at = $5, updated_at = now()
-        WHERE organization_id = $1 AND id = $4 AND status = 'created' RETURNING id)
-      SELECT s.n AS _started, ${this.agentColumns},
+    const text = `WITH started AS (${starting})
+      SELECT s.n AS _started, s.run AS _run, ${this.agentColumns},
         CASE WHEN ${fresh} THEN a.message_ids END AS message_ids, a.xmin::text AS _version,
         COALESCE((SELECT json_agg(t.* ORDER BY ta.position)
            FROM tools_agents ta JOIN tools t ON t.id = ta.tool_id
            WHERE ta.organization_id = a.organization_id AND ta.agent_id = a.id), '[]') AS _tools,
         ${messages} AS _messages,
         ${this.promptColumns(sectionChecks)}
-      FROM (SELECT count(*)::int AS n FROM started) s
+      FROM (SELECT count(*)::int AS n, json_agg(st) -> 0 AS run FROM started st) s
       LEFT JOIN agents a ON a.organization_id = $1 AND a.id = $2`;
     const [row] = await preparedRead<Record<string, unknown>>(
       this.ds,
       statementName('run_context', text),
       text,
-      [organizationId, agentId, cached?.version ?? null, run.id, run.leaseExpiresAt],
+      params,
     );
+    const run =
+      'create' in start && row._run
+        ? this.ds.getRepository(RunEntity).create(camelRow(row._run as Record<string, unknown>))
+        : undefined;
+    delete row._run;
     const { _started, _tools, _messages, _version, ...rest } = row;
     if (!_started || rest.id === null) return { started: Boolean(_started), context: null };
     const prompt = promptInputs(rest, sectionChecks.length);
@@ -135,6 +152,7 @@ export class RunContextRepository {
     }
     return {
       started: true,
+      run,
       context: {
         agent: this.ds.getRepository(AgentEntity).create(camelRow(agent) as Partial<AgentEntity>),
         tools: (_tools as Record<string, unknown>[]).map((t) =>
@@ -195,10 +213,6 @@ export class RunContextRepository {
   private promptColumns(sectionChecks: string[]): string {
     return [...PROMPT_COLUMNS, ...sectionChecks.map((sql, i) => `(${sql}) AS _section${i}`)].join(',\n');
   }
-}
-
-function statementName(kind: string, text: string): string {
-  return `engram_${kind}_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
 }
 
 function promptInputs(row: Record<string, unknown>, sections: number): PromptInputs {

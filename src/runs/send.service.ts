@@ -38,8 +38,7 @@ export class SendService {
 
   /** POST /messages: runs to a stop and answers with Letta's LettaResponse. */
   async send(p: Principal, agentId: string, req: RunRequest) {
-    const run = await this.runner.createRun(p, agentId, req, false);
-    const { result, wire } = await this.runner.execute(p, run, req);
+    const { run, result, wire } = await this.runner.send(p, agentId, req);
     const keep = typeFilter(req.includeReturnMessageTypes);
     const produced = result.messages.filter((m) => m.role !== 'user' && m.role !== 'system');
     const opts = req.includeCompactionMessages ? { ...wire, summaryAsSummaryMessage: true } : wire;

@@ -185,4 +185,56 @@ describe('streams, async runs, cancel, steps (e2e)', () => {
     expect((await other.get(`/v1/steps`)).body).toEqual([]);
     expect((await api.get('/v1/runs/run-123')).status).toBe(422);
   });
+
+  // A sync send with nothing ahead of it creates its run in the statement that starts it.
+  it("a sync send to an unknown or another tenant's agent is a 404 and leaves no run", async () => {
+    const a = await newAgent();
+    const other = await newTenant(new Api(t.baseUrl), 'runs-intruder');
+    const res = await other.post(`/v1/agents/${a.id}/messages`, { input: 'hi' });
+    expect(res.status).toBe(404);
+    expect(res.body.detail).toContain(a.id);
+    const missing = await api.post('/v1/agents/agent-00000000-0000-4000-8000-000000000000/messages', {
+      input: 'hi',
+    });
+    expect(missing.status).toBe(404);
+    expect((await other.get('/v1/runs')).body).toEqual([]);
+    expect((await api.get(`/v1/runs?agent_id=${a.id}`)).body).toEqual([]);
+    expect(fake.chatRequests).toHaveLength(0);
+  });
+
+  it('a sync send behind another one waits as a visible run, and both complete in order', async () => {
+    const a = await newAgent();
+    let releaseFirst!: () => void;
+    const held = new Promise<void>((resolve) => (releaseFirst = resolve));
+    fake.enqueue(async () => {
+      await held;
+      return { content: 'first answer' };
+    });
+    fake.enqueue({ content: 'second answer' });
+    const first = api.post(`/v1/agents/${a.id}/messages`, { input: 'one' });
+    await until(
+      () => Promise.resolve(fake.chatRequests.length),
+      (n) => n === 1,
+    );
+    const second = api.post(`/v1/agents/${a.id}/messages`, { input: 'two' });
+    // The second run exists while it waits for the first: listed, and still `created`.
+    const waiting = await until(
+      async () => (await api.get(`/v1/runs?agent_id=${a.id}`)).body as any[],
+      (runs) => runs.length === 2,
+    );
+    expect(waiting.map((r) => r.status).sort()).toEqual(['created', 'running']);
+    releaseFirst();
+    const [r1, r2] = await Promise.all([first, second]);
+    expect([r1.status, r2.status]).toEqual([200, 200]);
+    expect(r1.body.messages.at(-1).content).toBe('first answer');
+    expect(r2.body.messages.at(-1).content).toBe('second answer');
+    const runs = (await api.get(`/v1/runs?agent_id=${a.id}&order=asc`)).body as any[];
+    expect(runs.map((r) => [r.id, r.status])).toEqual([
+      [r1.body.usage.run_ids[0], 'completed'],
+      [r2.body.usage.run_ids[0], 'completed'],
+    ]);
+    const history = (await api.get(`/v1/agents/${a.id}/messages?order=asc&limit=100`)).body as any[];
+    const said = history.filter((m) => m.message_type === 'user_message').map((m) => m.content);
+    expect(said).toEqual(['one', 'two']);
+  });
 });
