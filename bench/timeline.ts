@@ -6,7 +6,8 @@
  *
  *   npm run bench:timeline                      # embedded Postgres
  *   DATABASE_URL=postgres://... npm run bench:timeline
- * Env: BENCH_N (messages, default 200; the first 20 are warm-up), BENCH_PROFILE=<file> writes a
+ * Env: BENCH_N (messages, default 200; the first 20 are warm-up), BENCH_STEPS=3 for bench/step's
+ *      3-step message (memory edit, search, reply), BENCH_PROFILE=<file> writes a
  *      CPU profile (.cpuprofile) of the measured messages.
  */
 import 'reflect-metadata';
@@ -55,11 +56,19 @@ function hookQueries(): void {
 async function main(): Promise<void> {
   hookQueries();
   const n = Number(process.env.BENCH_N ?? 200);
+  const threeSteps = process.env.BENCH_STEPS === '3';
   const fake = await FakeOpenAiServer.start({
     record: false,
-    defaultReply: () => {
+    defaultReply: (req) => {
       mark('llm request');
-      return { content: 'ok' };
+      if (!threeSteps) return { content: 'ok' };
+      // As bench/step's 3-step message: a memory edit, then a search, then the reply.
+      const msgs = req.body.messages as { role: string }[];
+      const tools = msgs.slice(msgs.map((m) => m.role).lastIndexOf('user')).filter((m) => m.role === 'tool');
+      if (tools.length === 0)
+        return { toolCalls: [{ name: 'memory_insert', arguments: { label: 'human', new_string: 'likes tea' } }] };
+      if (tools.length === 1) return { toolCalls: [{ name: 'conversation_search', arguments: { query: 'tea' } }] };
+      return { content: 'noted' };
     },
   });
   const { app, config, base } = await startBenchApp({
