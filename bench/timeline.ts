@@ -66,8 +66,11 @@ async function main(): Promise<void> {
       const msgs = req.body.messages as { role: string }[];
       const tools = msgs.slice(msgs.map((m) => m.role).lastIndexOf('user')).filter((m) => m.role === 'tool');
       if (tools.length === 0)
-        return { toolCalls: [{ name: 'memory_insert', arguments: { label: 'human', new_string: 'likes tea' } }] };
-      if (tools.length === 1) return { toolCalls: [{ name: 'conversation_search', arguments: { query: 'tea' } }] };
+        return {
+          toolCalls: [{ name: 'memory_insert', arguments: { label: 'human', new_string: 'likes tea' } }],
+        };
+      if (tools.length === 1)
+        return { toolCalls: [{ name: 'conversation_search', arguments: { query: 'tea' } }] };
       return { content: 'noted' };
     },
   });
