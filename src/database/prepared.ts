@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Pool, QueryConfig } from 'pg';
 import { DataSource, QueryFailedError } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { endSqlSpan, startSqlSpan } from '../observability/sql-spans';
+import { tracingActive } from '../observability/tracing';
 
 /**
  * A read through a named prepared statement on the pool TypeORM already holds: Postgres plans
@@ -35,12 +37,19 @@ export async function preparedByShape<T>(
   return query<T>(ds, name ? { name, text, values } : { text, values });
 }
 
-/** On TypeORM's pool; a failure is TypeORM's QueryFailedError, as from its own queries. */
+/**
+ * On TypeORM's pool; a failure is TypeORM's QueryFailedError, as from its own queries. With
+ * tracing on it has a span like TypeORM's queries have (src/observability/sql-spans.ts).
+ */
 async function query<T>(ds: DataSource, config: QueryConfig): Promise<T[]> {
   const pool = (ds.driver as PostgresDriver).master as Pool;
+  const span = tracingActive() ? startSqlSpan(config.text) : undefined;
   try {
-    return (await pool.query(config)).rows as T[];
+    const { rows } = await pool.query(config);
+    if (span) endSqlSpan(span);
+    return rows as T[];
   } catch (err) {
+    if (span) endSqlSpan(span, err);
     throw new QueryFailedError(config.text, config.values ?? [], err as Error);
   }
 }
