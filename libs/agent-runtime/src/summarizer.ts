@@ -5,10 +5,9 @@
  */
 import type { LlmClient, LlmToolDefinition } from '@engram/llm/types';
 import { AgentMessage, textOf } from './messages';
-import { toLlmMessages } from './message-input';
 import { formatLocalTime, packSystemAlert } from './packing';
 import type { Clock, CompactionInfo, IdGenerator, MessageStorePort } from './ports';
-import { countEach, countMessageTokens, estimateRequestTokens } from './tokens';
+import { countEach, estimateContextTokens, storedMessageTokens } from './tokens';
 
 export const DEFAULT_SUMMARY_THRESHOLD = 0.9;
 /** After a compaction the kept messages should use at most this share of the window. */
@@ -96,16 +95,13 @@ function transcript(messages: AgentMessage[], timezone?: string | null): string 
 /** Summarize the oldest part of the context when over budget (or when forced). */
 export async function summarizeIfNeeded(p: SummarizeParams): Promise<SummarizeResult> {
   const threshold = p.threshold ?? DEFAULT_SUMMARY_THRESHOLD;
-  const llmMessages = toLlmMessages(p.inContext, p.systemPrompt);
-  const tokens = await estimateRequestTokens(llmMessages, p.tools);
+  const tokens = await estimateContextTokens(p.inContext, p.systemPrompt, p.tools);
   if (!p.force && tokens <= p.contextWindow * threshold) return { summarized: false, tokens };
   const msgs = p.inContext;
   if (msgs.length < 3) return { summarized: false, tokens };
 
   // Tokens of each stored message (index-aligned) and the fixed cost of system prompt + tools.
-  const perMessage = await countEach(msgs, (m, i) =>
-    i === 0 ? 0 : toLlmMessages([m]).reduce((s, lm) => s + countMessageTokens(lm), 0),
-  );
+  const perMessage = await countEach(msgs, (m, i) => (i === 0 ? 0 : storedMessageTokens(m)));
   const keepBudget = p.contextWindow * (p.keepRatio ?? DEFAULT_KEEP_RATIO);
   const suffix = new Array<number>(msgs.length + 1).fill(0);
   for (let i = msgs.length - 1; i >= 1; i--) suffix[i] = suffix[i + 1] + perMessage[i];
@@ -143,7 +139,7 @@ export async function summarizeIfNeeded(p: SummarizeParams): Promise<SummarizeRe
     runId: p.runId ?? null,
   };
   const inContext = [msgs[0], summaryMessage, ...kept];
-  const tokensAfter = await estimateRequestTokens(toLlmMessages(inContext, p.systemPrompt), p.tools);
+  const tokensAfter = await estimateContextTokens(inContext, p.systemPrompt, p.tools);
   return {
     summarized: true,
     tokens: tokensAfter,

@@ -6,6 +6,8 @@
  */
 import { countTokens } from '@engram/llm/tokens';
 import type { LlmMessage, LlmToolDefinition } from '@engram/llm/types';
+import type { AgentMessage } from './messages';
+import { toLlmMessages } from './message-input';
 
 export { countTokens };
 
@@ -25,8 +27,35 @@ export function countMessageTokens(m: LlmMessage): number {
   return n;
 }
 
+/**
+ * Counts kept per object: stored messages and tool definitions are never changed in place (an
+ * edit makes a new object), so a step counts only what is new since the last one — the context
+ * cache hands the next run the same message objects.
+ */
+const storedTokens = new WeakMap<AgentMessage, number>();
+const toolTokens = new WeakMap<LlmToolDefinition, number>();
+
+/** Tokens of a stored message as the LLM is sent it (`toLlmMessages`), counted once per object. */
+export function storedMessageTokens(m: AgentMessage): number {
+  let n = storedTokens.get(m);
+  if (n === undefined) {
+    n = toLlmMessages([m]).reduce((sum, lm) => sum + countMessageTokens(lm), 0);
+    storedTokens.set(m, n);
+  }
+  return n;
+}
+
 export function countToolTokens(tools: LlmToolDefinition[]): number {
-  return tools.reduce((sum, t) => sum + countTokens(JSON.stringify(t)) + 4, 0);
+  let sum = 0;
+  for (const t of tools) {
+    let n = toolTokens.get(t);
+    if (n === undefined) {
+      n = countTokens(JSON.stringify(t)) + 4;
+      toolTokens.set(t, n);
+    }
+    sum += n;
+  }
+  return sum;
 }
 
 /**
@@ -44,6 +73,24 @@ export async function countEach<T>(items: T[], count: (item: T, index: number) =
     }
   }
   return out;
+}
+
+/**
+ * Estimated prompt tokens of the request `toLlmMessages(messages, systemPrompt)` would make, the
+ * same figure as `estimateRequestTokens` on it: that conversion maps each message on its own,
+ * except that the system prompt takes the first message's place when that is the system one
+ * (or goes first otherwise).
+ */
+export async function estimateContextTokens(
+  messages: AgentMessage[],
+  systemPrompt: string | undefined,
+  tools: LlmToolDefinition[] = [],
+): Promise<number> {
+  const replaced = systemPrompt !== undefined && messages[0]?.role === 'system';
+  const perMessage = await countEach(messages, (m, i) => (i === 0 && replaced ? 0 : storedMessageTokens(m)));
+  const system =
+    systemPrompt === undefined ? 0 : countMessageTokens({ role: 'system', content: systemPrompt });
+  return perMessage.reduce((sum, n) => sum + n, 3 + system) + countToolTokens(tools);
 }
 
 /** Estimated prompt tokens of a whole request. */

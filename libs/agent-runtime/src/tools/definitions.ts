@@ -155,7 +155,28 @@ export const BASE_TOOL_NAMES = new Set(Object.keys(BASE_TOOL_SPECS));
 export const REQUEST_HEARTBEAT = 'request_heartbeat';
 
 /** Add the `request_heartbeat` flag memgpt agents use to ask for another step. */
+/**
+ * A spec's definitions, made once per spec object: a run's steps then send the same definition
+ * objects, whose token counts are kept (tokens.ts). Definitions are never changed in place.
+ */
+const heartbeatDefinitions = new WeakMap<ToolSpec, LlmToolDefinition>();
+const plainDefinitions = new WeakMap<ToolSpec, LlmToolDefinition>();
+
+function once(
+  cache: WeakMap<ToolSpec, LlmToolDefinition>,
+  spec: ToolSpec,
+  make: (spec: ToolSpec) => LlmToolDefinition,
+) {
+  let d = cache.get(spec);
+  if (!d) cache.set(spec, (d = make(spec)));
+  return d;
+}
+
 export function withHeartbeat(spec: ToolSpec): LlmToolDefinition {
+  return once(heartbeatDefinitions, spec, makeWithHeartbeat);
+}
+
+function makeWithHeartbeat(spec: ToolSpec): LlmToolDefinition {
   const params = spec.parameters as { properties?: Record<string, JsonSchema>; required?: string[] };
   return {
     name: spec.name,
@@ -176,5 +197,9 @@ export function withHeartbeat(spec: ToolSpec): LlmToolDefinition {
 }
 
 export function toDefinition(spec: ToolSpec): LlmToolDefinition {
-  return { name: spec.name, description: spec.description, parameters: spec.parameters };
+  return once(plainDefinitions, spec, (t) => ({
+    name: t.name,
+    description: t.description,
+    parameters: t.parameters,
+  }));
 }
