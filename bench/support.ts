@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { Client } from 'pg';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -130,6 +130,66 @@ export async function startBenchApp(
     app,
     config,
     base: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
+  };
+}
+
+export interface BenchServer {
+  base: string;
+  db: string;
+  /** The SQL statements the server sent, and the CPU time it used, since the last call. */
+  take(): Promise<{ sql: string[]; cpuMs: number }>;
+  /** Starts a CPU profile of the server; with a file, stops it and writes it there. */
+  profile(file?: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real app in a child process of its own (bench/server.ts), so that what a bench measures
+ * is the server, not the server sharing one event loop with the load and the fake LLM; `env`
+ * adds to the environment. `profileDir` has the child write a CPU profile there when it closes.
+ */
+export async function startBenchServer(
+  env: Record<string, string>,
+  profileDir?: string,
+): Promise<BenchServer> {
+  const args = [
+    '-r',
+    './bench/register.js',
+    ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+  ];
+  const child = fork('bench/server.ts', [], {
+    execArgv: args,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const next = <T>() =>
+    new Promise<T>((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`bench server exited (${code})`));
+      child.once('exit', onExit);
+      child.once('message', (m) => {
+        child.off('exit', onExit);
+        resolve(m as T);
+      });
+    });
+  const { base, db } = await next<{ base: string; db: string }>();
+  return {
+    base,
+    db,
+    take() {
+      const answer = next<{ sql: string[]; cpuMs: number }>();
+      child.send({ cmd: 'take' });
+      return answer;
+    },
+    async profile(file?: string) {
+      const answer = next<unknown>();
+      child.send({ cmd: 'profile', file });
+      await answer;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.send({ cmd: 'close' });
+      }),
   };
 }
 
