@@ -20,11 +20,12 @@ async function main(): Promise<void> {
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 }); // µs
   process.on('message', async (message: Request) => {
     if (message.cmd === 'take') {
       const used = process.cpuUsage(cpu);
       cpu = process.cpuUsage();
-      send({ sql: queries.take(), cpuMs: (used.user + used.system) / 1000 });
+      send({ sql: queries.take(), cpuMs: (used.user + used.system) / 1000, sysMs: used.system / 1000 });
     } else if (message.cmd === 'profile') {
       // Without a file: start a CPU profile; with one: stop it and write it there.
       if (!message.file) await session.post('Profiler.start');

@@ -17,7 +17,7 @@
  *   npm run bench:step                      # embedded Postgres
  *   DATABASE_URL=postgres://... npm run bench:step
  * Env: BENCH_N (messages per latency case, default 200), BENCH_AGENTS (default 200),
- *      BENCH_PROFILE=<dir> has the server write a CPU profile of each sequential case there.
+ *      BENCH_PROFILE=<dir> has the server write a CPU profile of each sequential case and of the 300 ms one there.
  */
 import 'reflect-metadata';
 import OpenAI from 'openai';
@@ -125,13 +125,13 @@ async function main(): Promise<void> {
     );
     const seconds = (performance.now() - started) / 1000;
     if (profileDir && parallel === 1) await server.profile(`${profileDir}/step-${steps}.cpuprofile`);
-    const { sql, cpuMs } = await server.take();
+    const { sql, cpuMs, sysMs } = await server.take();
     times.sort((x, y) => x - y);
     const p50 = percentile(times, 50);
     const perMessage =
       parallel === 1
-        ? `  ${(sql.length / n).toFixed(1).padStart(4)} SQL/msg  server CPU ${(cpuMs / n).toFixed(2)} ms/msg  p50 ${(p50 / directP50).toFixed(1)}x baseline`
-        : `  server CPU ${(cpuMs / n).toFixed(2)} ms/msg`;
+        ? `  ${(sql.length / n).toFixed(1).padStart(4)} SQL/msg  server CPU ${(cpuMs / n).toFixed(2)} ms/msg (${(sysMs / n).toFixed(2)} sys)  p50 ${(p50 / directP50).toFixed(1)}x baseline`
+        : `  server CPU ${(cpuMs / n).toFixed(2)} ms/msg (${(sysMs / n).toFixed(2)} sys)`;
     console.log(
       `${label.padEnd(44)} p50 ${p50.toFixed(1).padStart(6)} ms  p99 ${percentile(times, 99)
         .toFixed(1)
@@ -155,6 +155,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < agentsN; i += 20)
     agents.push(...(await Promise.all(Array.from({ length: Math.min(20, agentsN - i) }, newAgent))));
   await server.take();
+  if (profileDir) await server.profile();
   const started = performance.now();
   await Promise.all(
     agents.map(async (a) => {
@@ -162,6 +163,7 @@ async function main(): Promise<void> {
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  if (profileDir) await server.profile(`${profileDir}/step-300ms.cpuprofile`);
   const { cpuMs } = await server.take();
   const ideal = perAgent * 0.3;
   const total = agentsN * perAgent;

@@ -136,8 +136,8 @@ export async function startBenchApp(
 export interface BenchServer {
   base: string;
   db: string;
-  /** The SQL statements the server sent, and the CPU time it used, since the last call. */
-  take(): Promise<{ sql: string[]; cpuMs: number }>;
+  /** The SQL statements the server sent, and the CPU time it used (all, and in the kernel), since the last call. */
+  take(): Promise<{ sql: string[]; cpuMs: number; sysMs: number }>;
   /** Starts a CPU profile of the server; with a file, stops it and writes it there. */
   profile(file?: string): Promise<void>;
   close(): Promise<void>;
@@ -176,7 +176,7 @@ export async function startBenchServer(
     base,
     db,
     take() {
-      const answer = next<{ sql: string[]; cpuMs: number }>();
+      const answer = next<{ sql: string[]; cpuMs: number; sysMs: number }>();
       child.send({ cmd: 'take' });
       return answer;
     },

@@ -47,6 +47,12 @@ export interface StepExtras {
    * For what must commit with the step: the run's end, a provider trace.
    */
   also?: ((params: unknown[]) => string)[];
+  /**
+   * A select list over the agent row `a` to read in the same statement, returned as `selected`
+   * (e.g. the next step's prompt inputs). It sees the database as the statement found it: not
+   * the step's own writes (its messages are `input.messages`, all inserted).
+   */
+  select?: string;
 }
 
 @Injectable()
@@ -149,7 +155,12 @@ export class MessagesRepository extends TenantRepository<MessageEntity> {
     organizationId: string,
     input: PersistStepInput,
     extras: StepExtras,
-  ): Promise<{ runStatus: string | null; also: number[]; agentVersion: string | null }> {
+  ): Promise<{
+    runStatus: string | null;
+    also: number[];
+    agentVersion: string | null;
+    selected?: Record<string, unknown>;
+  }> {
     const params: unknown[] = [organizationId, input.agentId];
     const parts: string[] = [];
     if (input.messages.length) {
@@ -218,15 +229,26 @@ export class MessagesRepository extends TenantRepository<MessageEntity> {
     const counts = also.map((sql, i) =>
       /\bRETURNING\b/i.test(sql) ? `(SELECT count(*) FROM also${i})::int` : '0',
     );
+    // One row even when the agent is gone (its columns then null).
+    const selected = extras.select
+      ? `, to_json(sel) AS selected FROM (SELECT 1) one
+         LEFT JOIN LATERAL (SELECT ${extras.select} FROM agents a WHERE a.organization_id = $1 AND a.id = $2) sel ON true`
+      : '';
     const sql = `WITH ${parts.join(',\n')}
       SELECT ${runStatus} AS run_status, ARRAY[${counts.join(', ')}]::int[] AS also,
-        ${agentVersion} AS agent_version`;
+        ${agentVersion} AS agent_version${selected}`;
     const [row] = await preparedByShape<{
       run_status: string | null;
       also: number[];
       agent_version: string | null;
+      selected?: Record<string, unknown> | null;
     }>(this.ds, 'step', sql, params);
-    return { runStatus: row.run_status, also: row.also, agentVersion: row.agent_version };
+    return {
+      runStatus: row.run_status,
+      also: row.also,
+      agentVersion: row.agent_version,
+      ...(extras.select ? { selected: row.selected ?? undefined } : {}),
+    };
   }
 
   /**

@@ -242,8 +242,8 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
   ): Promise<RunOutcome> {
     const started = process.hrtime.bigint();
     const org = p.organizationId;
-    // One statement starts the run (or creates it running) and reads its whole context; before
-    // each later step, one read of the prompt's inputs.
+    // One statement starts the run (or creates it running) and reads its whole context; each
+    // later step's prompt inputs come with the commit of the step before it.
     const sectionChecks = this.agents.promptSectionChecks();
     const leaseExpiresAt = new Date(Date.now() + this.config.runs.leaseMs);
     const loaded = await this.context.startAndLoad(
@@ -339,6 +339,8 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
                 conversationId,
                 agentPatch: end?.agent,
                 also,
+                // A step the loop goes on from reads the next step's prompt inputs as it commits.
+                select: input.stopReason === null ? this.context.promptSelect(sectionChecks) : undefined,
               });
               // The step's LLM call, bounded, is stored just after (README "Traces of runs and steps").
               if (input.providerTrace)
@@ -354,7 +356,11 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
                   },
                   this.config.runs.providerTraceMaxBytes,
                 );
-              invalidatePrompt();
+              prompt = stored.selected
+                ? Promise.resolve(
+                    this.context.afterStep(stored.selected, sectionChecks.length, input.messages.length),
+                  )
+                : null;
               if (!conversationId)
                 known = this.context.rememberStep(org, agent.id, stored.agentVersion, known, input);
               runStatus = stored.runStatus;

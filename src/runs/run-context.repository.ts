@@ -54,7 +54,8 @@ const PROMPT_COLUMNS = [
 /**
  * The reads of the agent loop, each one prepared statement: the whole context of a run (agent
  * row, tools, in-context messages, prompt inputs) before its first step, and the prompt inputs
- * alone before each later step (a tool may have edited memory or archival).
+ * again before each later step (a tool may have edited memory or archival) — read by the
+ * previous step's commit (`promptSelect`), or on their own when that did not.
  */
 @Injectable()
 export class RunContextRepository {
@@ -208,6 +209,23 @@ export class RunContextRepository {
       agentId,
     ]);
     return promptInputs(row ?? {}, sectionChecks.length);
+  }
+
+  /**
+   * The prompt inputs as a select list over the agent row `a`, for a step's commit to read the
+   * next step's inputs in its own statement (`StepExtras.select`); `afterStep` reads them back.
+   */
+  promptSelect(sectionChecks: string[]): string {
+    return this.promptColumns(sectionChecks);
+  }
+
+  /**
+   * The prompt inputs a step's commit read with `promptSelect`: its statement did not see the
+   * step's own messages, which `inserted` adds to the recall count.
+   */
+  afterStep(selected: Record<string, unknown>, sectionCount: number, inserted: number): PromptInputs {
+    const inputs = promptInputs(selected, sectionCount);
+    return { ...inputs, recallCount: inputs.recallCount + inserted };
   }
 
   private promptColumns(sectionChecks: string[]): string {

@@ -151,4 +151,55 @@ describe('in-context message cache (e2e)', () => {
     expect(texts).toContain('from another replica');
     expect(texts.indexOf('from another replica')).toBeLessThan(texts.indexOf('back here'));
   });
+
+  it("gives each later step the prompt inputs its previous step's commit read: memory, counts, tags", async () => {
+    // Step 1 edits core memory, step 2 inserts a tagged passage, step 3 answers.
+    fake.defaultReply = (req: any) => {
+      const msgs = req.body.messages;
+      const user = msgs.map((m: any) => m.role).lastIndexOf('user');
+      if (!JSON.stringify(msgs[user].content).includes('remember my tea')) return { content: 'ok' };
+      const tools = msgs.slice(user).filter((m: any) => m.role === 'tool');
+      if (tools.length === 0)
+        return {
+          toolCalls: [
+            { name: 'memory_insert', arguments: { label: 'human', new_string: 'Likes green tea' } },
+          ],
+        };
+      if (tools.length === 1)
+        return {
+          toolCalls: [
+            { name: 'archival_memory_insert', arguments: { content: 'tea facts', tags: ['drinks'] } },
+          ],
+        };
+      return { content: 'noted' };
+    };
+    const agent = await newAgent();
+    await send(agent.id, 'first, to have some history');
+    fake.reset();
+    const reply = await send(agent.id, 'remember my tea');
+    expect(reply.usage.step_count).toBe(3);
+    const prompts: string[] = fake.chatRequests.map((r) => r.body.messages[0].content);
+    expect(prompts).toHaveLength(3);
+
+    // What a fresh read gives at each request: every message stored before the step's own.
+    const steps: { id: string }[] = await db.query(
+      `SELECT id FROM steps WHERE agent_id = $1 AND run_id = $2 ORDER BY step_index`,
+      [agent.id, reply.messages[0].run_id],
+    );
+    expect(steps).toHaveLength(3);
+    for (const [i, step] of steps.entries()) {
+      const [{ n }] = await db.query(
+        `SELECT count(*)::int AS n FROM messages WHERE agent_id = $1 AND sequence_id <
+           (SELECT min(sequence_id) FROM messages WHERE step_id = $2)`,
+        [agent.id, step.id],
+      );
+      expect(prompts[i]).toContain(`Recall memory holds ${n} earlier message(s)`);
+    }
+    expect(prompts[0]).not.toContain('Likes green tea');
+    expect(prompts[1]).toContain('Likes green tea');
+    expect(prompts[1]).toContain('Archival memory holds 0 passage(s)');
+    expect(prompts[2]).toContain('Likes green tea');
+    expect(prompts[2]).toContain('Archival memory holds 1 passage(s)');
+    expect(prompts[2]).toContain('Archival memory tags in use: drinks');
+  });
 });
