@@ -146,19 +146,11 @@ export interface BenchServer {
 /**
  * The real app in a child process of its own (bench/server.ts), so that what a bench measures
  * is the server, not the server sharing one event loop with the load and the fake LLM; `env`
- * adds to the environment. `profileDir` has the child write a CPU profile there when it closes.
+ * adds to the environment.
  */
-export async function startBenchServer(
-  env: Record<string, string>,
-  profileDir?: string,
-): Promise<BenchServer> {
-  const args = [
-    '-r',
-    './bench/register.js',
-    ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
-  ];
+export async function startBenchServer(env: Record<string, string>): Promise<BenchServer> {
   const child = fork('bench/server.ts', [], {
-    execArgv: args,
+    execArgv: ['-r', './bench/register.js'],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

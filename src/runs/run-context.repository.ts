@@ -118,7 +118,7 @@ export class RunContextRepository {
            FROM tools_agents ta JOIN tools t ON t.id = ta.tool_id
            WHERE ta.organization_id = a.organization_id AND ta.agent_id = a.id), '[]') AS _tools,
         ${messages} AS _messages,
-        ${this.promptColumns(sectionChecks)}
+        ${this.promptSelect(sectionChecks)}
       FROM (SELECT count(*)::int AS n, json_agg(st) -> 0 AS run FROM started st) s
       LEFT JOIN agents a ON a.organization_id = $1 AND a.id = $2`;
     const [row] = await preparedRead<Record<string, unknown>>(
@@ -202,7 +202,7 @@ export class RunContextRepository {
     agentId: string,
     sectionChecks: string[],
   ): Promise<PromptInputs> {
-    const text = `SELECT ${this.promptColumns(sectionChecks)}
+    const text = `SELECT ${this.promptSelect(sectionChecks)}
       FROM agents a WHERE a.organization_id = $1 AND a.id = $2`;
     const [row] = await preparedRead<Record<string, unknown>>(this.ds, statementName('prompt', text), text, [
       organizationId,
@@ -216,7 +216,7 @@ export class RunContextRepository {
    * next step's inputs in its own statement (`StepExtras.select`); `afterStep` reads them back.
    */
   promptSelect(sectionChecks: string[]): string {
-    return this.promptColumns(sectionChecks);
+    return [...PROMPT_COLUMNS, ...sectionChecks.map((sql, i) => `(${sql}) AS _section${i}`)].join(',\n');
   }
 
   /**
@@ -226,10 +226,6 @@ export class RunContextRepository {
   afterStep(selected: Record<string, unknown>, sectionCount: number, inserted: number): PromptInputs {
     const inputs = promptInputs(selected, sectionCount);
     return { ...inputs, recallCount: inputs.recallCount + inserted };
-  }
-
-  private promptColumns(sectionChecks: string[]): string {
-    return [...PROMPT_COLUMNS, ...sectionChecks.map((sql, i) => `(${sql}) AS _section${i}`)].join(',\n');
   }
 }
 

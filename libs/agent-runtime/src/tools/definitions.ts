@@ -154,7 +154,6 @@ export const BASE_TOOL_NAMES = new Set(Object.keys(BASE_TOOL_SPECS));
 
 export const REQUEST_HEARTBEAT = 'request_heartbeat';
 
-/** Add the `request_heartbeat` flag memgpt agents use to ask for another step. */
 /**
  * A spec's definitions, made once per spec object: a run's steps then send the same definition
  * objects, whose token counts are kept (tokens.ts). Definitions are never changed in place.
@@ -172,6 +171,7 @@ function once(
   return d;
 }
 
+/** Add the `request_heartbeat` flag memgpt agents use to ask for another step. */
 export function withHeartbeat(spec: ToolSpec): LlmToolDefinition {
   return once(heartbeatDefinitions, spec, makeWithHeartbeat);
 }
