@@ -17,6 +17,8 @@
  *   npm run bench:step                      # embedded Postgres
  *   DATABASE_URL=postgres://... npm run bench:step
  * Env: BENCH_N (messages per latency case, default 200), BENCH_AGENTS (default 200),
+ *      BENCH_WARMUP (messages sent to a warm-up agent before the cases, default 200),
+ *      BENCH_CASES (default all: a comma list of 1s, 3s, 1p, 3p, slow, the cases below in order),
  *      BENCH_PROFILE=<dir> has the server write a CPU profile of each sequential case and of the 300 ms one there.
  */
 import 'reflect-metadata';
@@ -61,6 +63,7 @@ async function directBaseline(fakeUrl: string, n: number): Promise<number[]> {
 async function main(): Promise<void> {
   const n = Number(process.env.BENCH_N ?? 200);
   const agentsN = Number(process.env.BENCH_AGENTS ?? 200);
+  const warmups = Number(process.env.BENCH_WARMUP ?? 200);
   const fake = await FakeOpenAiServer.start({ record: false, defaultReply: { content: 'ok' } });
   const direct = await directBaseline(fake.baseUrl, n);
   const server = await startBenchServer({
@@ -92,6 +95,16 @@ async function main(): Promise<void> {
     if (tools === 1) return { toolCalls: [{ name: 'conversation_search', arguments: { query: 'tea' } }] };
     return { content: 'noted' };
   };
+
+  // A server that has run for a while: its code compiled by the JIT and its lazy set-up (the tool
+  // sandbox's warm-up, first connections, prepared statements) done, so the cases below measure
+  // what each message costs, not the process's first seconds.
+  const warm = await newAgent();
+  for (let i = 0; i < warmups; i++)
+    await post(`/v1/agents/${warm.id}/messages`, {
+      input: i % 4 === 3 ? `[3] warm-up ${i}` : `warm-up ${i}`,
+    });
+  await server.take();
 
   const directP50 = percentile(direct, 50);
   console.log(
@@ -142,10 +155,16 @@ async function main(): Promise<void> {
       for (const q of (await server.take()).sql) console.log(`    ${q.slice(0, 160)}`);
     }
   };
-  await latencyCase('1-step, sequential', 1, 1);
-  await latencyCase('3-step (memory, search, reply), sequential', 3, 1);
-  await latencyCase('1-step, 8 agents in parallel', 1, 8);
-  await latencyCase('3-step, 8 agents in parallel', 3, 8);
+  const cases = new Set((process.env.BENCH_CASES ?? '1s,3s,1p,3p,slow').split(','));
+  if (cases.has('1s')) await latencyCase('1-step, sequential', 1, 1);
+  if (cases.has('3s')) await latencyCase('3-step (memory, search, reply), sequential', 3, 1);
+  if (cases.has('1p')) await latencyCase('1-step, 8 agents in parallel', 1, 8);
+  if (cases.has('3p')) await latencyCase('3-step, 8 agents in parallel', 3, 8);
+  if (!cases.has('slow')) {
+    await server.close();
+    await fake.close();
+    return;
+  }
 
   // Throughput under a slow LLM: the server should overlap waiting agents almost perfectly.
   fake.latencyMs = 300;
