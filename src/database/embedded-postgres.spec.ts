@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import { Client } from 'pg';
+import { textArrayParam } from './insert-sql';
 import { EMBEDDED_POOL_SIZE, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 
 /** Resolves once something can listen on the port again, i.e. the embedded server let go of it. */
@@ -95,6 +96,23 @@ describe('startEmbeddedPostgres', () => {
     } finally {
       await second.end();
     }
+  });
+
+  it('reads a text array parameter written by textArrayParam as the array it was', async () => {
+    const cases: string[][] = [
+      [],
+      ['message-1b2c', 'message-3d4e'],
+      ['NULL', 'null', '', 'a,b', '{x}', ' spaced ', 'ünï', '😀'],
+      ['has "quote"', 'back\\slash'],
+    ];
+    for (const values of cases) {
+      const param = textArrayParam(values);
+      // Only values without a quote or backslash become array text; the rest go to pg as they are.
+      expect(typeof param === 'string').toBe(!values.some((v) => /["\\]/.test(v)));
+      const { rows } = await client.query('SELECT $1::text[] AS a', [param]);
+      expect(rows[0].a).toEqual(values);
+    }
+    expect(textArrayParam([1, 2])).toEqual([1, 2]);
   });
 
   it('frees its port on stop, and stop() can be called twice', async () => {

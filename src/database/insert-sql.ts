@@ -1,4 +1,5 @@
 import type { EntityMetadata } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 
 /**
  * The text and parameters of a multi-row `INSERT INTO <table> (...) VALUES (...), (...)` for
@@ -34,6 +35,26 @@ export function insertSelectSql(
   return `INSERT INTO "${meta.tableName}" (${names}) SELECT ${tuples[0]} ${from}${returning ? ` RETURNING ${returning}` : ''}`;
 }
 
+/** A column's value as a parameter: json/jsonb as JSON text, a text array as array text. */
+function paramOf(c: ColumnMetadata, v: unknown): unknown {
+  if (v === null) return v;
+  if (c.type === 'jsonb' || c.type === 'json') return JSON.stringify(v);
+  if (c.isArray && Array.isArray(v)) return textArrayParam(v);
+  return v;
+}
+
+/**
+ * A string array as Postgres array text (`{"a","b"}`), every element quoted, when none holds a
+ * quote or a backslash (ids, tags: nothing to escape); anything else is left to pg, whose
+ * serializer escapes element by element with a regular expression: for a step's in-context id
+ * list at 400 messages, about 0.2 ms of the server's CPU per step in a profile of bench/step.
+ */
+export function textArrayParam(values: unknown[]): unknown {
+  if (values.length === 0) return '{}';
+  for (const v of values) if (typeof v !== 'string' || v.includes('"') || v.includes('\\')) return values;
+  return `{"${values.join('","')}"}`;
+}
+
 function valueTuples(
   meta: EntityMetadata,
   rows: Record<string, unknown>[],
@@ -45,7 +66,7 @@ function valueTuples(
       .map((c) => {
         const v = row[c.propertyName];
         if (v === undefined) return 'DEFAULT';
-        params.push(v !== null && (c.type === 'jsonb' || c.type === 'json') ? JSON.stringify(v) : v);
+        params.push(paramOf(c, v));
         return `$${params.length}`;
       })
       .join(', '),
@@ -71,7 +92,7 @@ export function updateSetSql(
     }
     const v = patch[c.propertyName];
     if (v === undefined || !c.isUpdate) continue;
-    params.push(v !== null && (c.type === 'jsonb' || c.type === 'json') ? JSON.stringify(v) : v);
+    params.push(paramOf(c, v));
     sets.push(`"${c.databaseName}" = $${params.length}`);
   }
   return sets.join(', ');

@@ -21,7 +21,7 @@ const MIN_STRING_CHARS = 64;
  */
 export function boundTrace(trace: LlmProviderTrace, maxBytes: number): BoundedTrace | null {
   if (maxBytes <= 0) return null;
-  const request = JSON.stringify(trace.request);
+  const request = trace.requestJson ?? JSON.stringify(trace.request);
   const response = JSON.stringify(trace.response);
   const fits = (a: string, b: string) => Buffer.byteLength(a) + Buffer.byteLength(b) <= maxBytes;
   if (fits(request, response)) return { request, response, truncated: false };

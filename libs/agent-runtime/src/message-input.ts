@@ -117,43 +117,67 @@ export function toLlmMessages(messages: AgentMessage[], systemPrompt?: string): 
     systemDone = true;
   }
   for (const m of messages) {
-    switch (m.role) {
-      case 'system':
-        if (!systemDone) {
-          out.push({ role: 'system', content: systemPrompt as string });
-          systemDone = true;
-        } else out.push({ role: 'system', content: textOf(m) });
-        break;
-      case 'user':
-      case 'summary':
-        out.push(
-          m.name ? { role: 'user', content: textOf(m), name: m.name } : { role: 'user', content: textOf(m) },
-        );
-        break;
-      case 'assistant':
-      case 'approval': {
-        if (m.role === 'approval' && !m.toolCalls?.length) break;
-        const text = textOf(m);
-        const reasoning = reasoningOf(m);
-        out.push({
+    if (m.role === 'system' && !systemDone) {
+      out.push({ role: 'system', content: systemPrompt as string });
+      systemDone = true;
+    } else out.push(...llmMessagesOf(m));
+  }
+  return out;
+}
+
+/**
+ * What one stored message is sent as, converted once per object: stored messages are never
+ * changed in place (an edit makes a new object), and the context cache hands every step of an
+ * agent the same objects, so a step converts only the messages that are new since the last one.
+ * The result is shared: callers must not change it.
+ */
+const converted = new WeakMap<AgentMessage, readonly LlmMessage[]>();
+
+function llmMessagesOf(m: AgentMessage): readonly LlmMessage[] {
+  let out = converted.get(m);
+  if (out === undefined) {
+    out = convert(m);
+    converted.set(m, out);
+  }
+  return out;
+}
+
+function convert(m: AgentMessage): LlmMessage[] {
+  switch (m.role) {
+    case 'system':
+      return [{ role: 'system', content: textOf(m) }];
+    case 'user':
+    case 'summary':
+      return [
+        m.name ? { role: 'user', content: textOf(m), name: m.name } : { role: 'user', content: textOf(m) },
+      ];
+    case 'assistant':
+    case 'approval': {
+      if (m.role === 'approval' && !m.toolCalls?.length) return [];
+      const text = textOf(m);
+      const reasoning = reasoningOf(m);
+      return [
+        {
           role: 'assistant',
           content: text || null,
           ...(m.toolCalls?.length
             ? { toolCalls: m.toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: c.arguments })) }
             : {}),
           ...(reasoning ? { reasoning } : {}),
-        });
-        break;
-      }
-      case 'tool': {
-        const returns = m.toolReturns?.length
-          ? m.toolReturns
-          : [{ toolCallId: m.toolCallId ?? '', funcResponse: textOf(m) }];
-        for (const r of returns)
-          out.push({ role: 'tool', toolCallId: r.toolCallId, name: m.name ?? '', content: r.funcResponse });
-        break;
-      }
+        },
+      ];
+    }
+    case 'tool': {
+      const returns = m.toolReturns?.length
+        ? m.toolReturns
+        : [{ toolCallId: m.toolCallId ?? '', funcResponse: textOf(m) }];
+      return returns.map((r) => ({
+        role: 'tool',
+        toolCallId: r.toolCallId,
+        name: m.name ?? '',
+        content: r.funcResponse,
+      }));
     }
   }
-  return out;
+  return [];
 }

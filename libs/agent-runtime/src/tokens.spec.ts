@@ -1,6 +1,7 @@
 import type { LlmToolDefinition } from '@engram/llm/types';
 import type { AgentMessage } from './messages';
 import { toLlmMessages } from './message-input';
+import { textOf } from './messages';
 import { estimateContextTokens, estimateRequestTokens, storedMessageTokens } from './tokens';
 import { BASE_TOOL_SPECS, toDefinition, withHeartbeat } from './tools/definitions';
 
@@ -72,5 +73,23 @@ describe('estimateContextTokens', () => {
     expect(withHeartbeat(spec)).not.toBe(toDefinition(spec));
     expect(JSON.stringify(withHeartbeat(spec).parameters)).toContain('request_heartbeat');
     expect(JSON.stringify(toDefinition(spec).parameters)).not.toContain('request_heartbeat');
+  });
+});
+
+describe('toLlmMessages', () => {
+  it('converts each stored message once: the same objects on the next call, new ones for an edit', () => {
+    const messages = conversation();
+    const first = toLlmMessages(messages, 'the compiled prompt');
+    const again = toLlmMessages(messages, 'another prompt');
+    expect(first[0]).toEqual({ role: 'system', content: 'the compiled prompt' });
+    expect(again[0]).toEqual({ role: 'system', content: 'another prompt' });
+    expect(again.slice(1)).toEqual(first.slice(1));
+    again.slice(1).forEach((m, i) => expect(m).toBe(first[i + 1]));
+    const edited = { ...messages[1], content: text('an edited greeting') };
+    const third = toLlmMessages([messages[0], edited, ...messages.slice(2)], 'the compiled prompt');
+    expect(third[1]).toEqual({ role: 'user', content: 'an edited greeting', name: 'sam' });
+    expect(third[2]).toBe(first[2]);
+    // Without a prompt to put in its place, the stored system message is sent as it is.
+    expect(toLlmMessages(messages)[0]).toEqual({ role: 'system', content: textOf(messages[0]) });
   });
 });

@@ -74,6 +74,29 @@ describe('OpenAiCompatibleClient against the fake OpenAI server', () => {
     expect(fake.lastRequest!.headers.authorization).toBe('Bearer sk-test');
   });
 
+  it('sends the body it keeps as the trace, the same JSON as the request, and converts each message once', async () => {
+    fake.enqueue({ content: 'one' });
+    fake.enqueue({ content: 'two' });
+    const first = await client.complete({ ...request, temperature: 0.5 });
+    const sent = fake.lastRequest!.body;
+    const trace = first.providerTrace!;
+    expect(JSON.parse(trace.requestJson!)).toEqual(sent);
+    expect(JSON.parse(JSON.stringify(trace.request))).toEqual(sent);
+    expect(sent.temperature).toBe(0.5);
+    // The same message objects again, one more after them: the earlier ones' wire objects are reused.
+    const more = {
+      ...request,
+      messages: [...request.messages, { role: 'user' as const, content: 'and now?' }],
+    };
+    const second = await client.complete(more);
+    const before = trace.request.messages as unknown[];
+    const after = second.providerTrace!.request.messages as unknown[];
+    expect(after).toHaveLength(before.length + 1);
+    before.forEach((m, i) => expect(after[i]).toBe(m));
+    expect(fake.lastRequest!.body.messages.at(-1)).toEqual({ role: 'user', content: 'and now?' });
+    expect(JSON.parse(second.providerTrace!.requestJson!)).toEqual(fake.lastRequest!.body);
+  });
+
   it('returns tool calls and replays them with their results', async () => {
     fake.enqueue({ toolCalls: [{ id: 'call_1', name: 'get_weather', arguments: { city: 'Paris' } }] });
     const res = await client.complete(request);

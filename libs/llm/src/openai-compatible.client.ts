@@ -48,11 +48,16 @@ export class OpenAiCompatibleClient implements LlmClient {
   async complete(request: LlmRequest): Promise<LlmResponse> {
     try {
       const params = { ...this.buildParams(request), stream: false as const };
-      const completion = await this.sdk.chat.completions.create(params, { signal: request.signal });
+      const body = requestBody(params);
+      const completion = await this.sdk.chat.completions.create(params, {
+        signal: request.signal,
+        ...jsonBody(body),
+      });
       return {
         ...this.toResponse(completion, request),
         providerTrace: {
           request: params as unknown as Record<string, unknown>,
+          requestJson: body,
           response: completion as unknown as Record<string, unknown>,
         },
       };
@@ -68,8 +73,12 @@ export class OpenAiCompatibleClient implements LlmClient {
       stream: true as const,
       stream_options: { include_usage: true },
     };
+    const body = requestBody(params);
     try {
-      const chunks = await this.sdk.chat.completions.create(params, { signal: request.signal });
+      const chunks = await this.sdk.chat.completions.create(params, {
+        signal: request.signal,
+        ...jsonBody(body),
+      });
       for await (const chunk of chunks) {
         yield* acc.add(chunk);
       }
@@ -84,6 +93,7 @@ export class OpenAiCompatibleClient implements LlmClient {
         ...response,
         providerTrace: {
           request: params as unknown as Record<string, unknown>,
+          requestJson: body,
           response: acc.completion(response),
         },
       },
@@ -93,7 +103,7 @@ export class OpenAiCompatibleClient implements LlmClient {
   private buildParams(request: LlmRequest): ChatCompletionCreateParamsBase {
     const params: ChatCompletionCreateParamsBase = {
       model: request.model,
-      messages: request.messages.map(toOpenAiMessage),
+      messages: request.messages.map(wireMessage),
     };
     const reasoningModel = this.isOpenAi && isOpenAiReasoningModel(request.model);
     if (request.temperature !== undefined && !reasoningModel) params.temperature = request.temperature;
@@ -228,6 +238,48 @@ class StreamAccumulator {
       usage: this.usage ?? estimateUsage(request, text),
     };
   }
+}
+
+/**
+ * Each message in OpenAI's shape and as JSON text, made once per message object: the agent
+ * runtime hands every step the same objects for the messages it already sent (its conversion is
+ * kept per stored message), so a step's request body costs the new messages, not the whole
+ * context. Messages are never changed in place.
+ */
+const wire = new WeakMap<ChatCompletionMessageParam, string>();
+const wireOf = new WeakMap<LlmMessage, ChatCompletionMessageParam>();
+
+function wireMessage(message: LlmMessage): ChatCompletionMessageParam {
+  let param = wireOf.get(message);
+  if (param === undefined) {
+    param = toOpenAiMessage(message);
+    wireOf.set(message, param);
+  }
+  return param;
+}
+
+/**
+ * The request body as JSON text, the messages' part joined from their cached texts: the same
+ * JSON as `JSON.stringify(params)` (its keys in another order), written once and sent as it is,
+ * and kept as the provider trace's request.
+ */
+export function requestBody(params: ChatCompletionCreateParamsBase): string {
+  const { messages, ...rest } = params;
+  const texts = messages.map((m) => {
+    let text = wire.get(m);
+    if (text === undefined) {
+      text = JSON.stringify(m);
+      wire.set(m, text);
+    }
+    return text;
+  });
+  const tail = JSON.stringify(rest);
+  return `{"messages":[${texts.join(',')}]${tail === '{}' ? '}' : `,${tail.slice(1)}`}`;
+}
+
+/** Request options that make the SDK send `body` as it is (a string body with a content type). */
+function jsonBody(body: string): { body: string; headers: Record<string, string> } {
+  return { body, headers: { 'content-type': 'application/json' } };
 }
 
 function toOpenAiMessage(message: LlmMessage): ChatCompletionMessageParam {

@@ -87,6 +87,8 @@ export interface LlmResponse {
  */
 export interface LlmProviderTrace {
   request: Record<string, unknown>;
+  /** The request body as sent, when the client wrote the JSON itself (the same value as `request`). */
+  requestJson?: string;
   response: Record<string, unknown>;
 }
 
