@@ -163,8 +163,18 @@ export class PassagesRepository extends TenantRepository<PassageEntity> {
     const rows: Record<string, unknown>[] = await this.ds.transaction(async (m) => {
       // Keep scanning the graph until enough rows pass the filters (pgvector >= 0.8): a
       // selective filter would otherwise leave the vector leg short of results.
+      // No parallel workers and no JIT for an approximate search: the exact branch that a large
+      // scope skips was planned as a Gather, and launching its workers (which then find nothing to
+      // do) cost 40-70 ms of a search whose SQL otherwise takes about 15 ms (EXPLAIN ANALYZE,
+      // 100k passages); a JIT compile would cost more than the whole statement.
+      // Planned with its values: real Postgres sessions force generic plans (database.module),
+      // which also covers this unnamed statement, and a generic plan cannot tell an agent's 5k
+      // rows from a 95k archive: it sorted every row of the table for the per-agent search
+      // (200-300 ms against 16-23 ms, bench/archival's database).
       await m.query(
-        `SET LOCAL hnsw.iterative_scan = relaxed_order; SET LOCAL hnsw.ef_search = ${HNSW_EF_SEARCH}`,
+        `SET LOCAL plan_cache_mode = force_custom_plan; ` +
+          `SET LOCAL hnsw.iterative_scan = relaxed_order; SET LOCAL hnsw.ef_search = ${HNSW_EF_SEARCH}` +
+          (opts.exact ? '' : '; SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off'),
       );
       return m.query(sql, params.values);
     });

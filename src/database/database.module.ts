@@ -16,7 +16,9 @@ export function embeddedDataDir(config: AppConfig): string {
  * `genericPlans`: the session plans named prepared statements once (plan_cache_mode), not at
  * every bind. Those are the hot reads by id (`preparedRead`), whose best plan does not depend on
  * the values; without it Postgres re-plans the run-context read, a few dozen subqueries, at each
- * step (about 0.5 ms). Unnamed statements (TypeORM's) are planned with their values as before.
+ * step (about 0.5 ms). It covers unnamed statements with parameters too (TypeORM's queries): a
+ * statement whose best plan depends on its values sets `plan_cache_mode = force_custom_plan`
+ * for itself (the archival search, PassagesRepository.hybrid).
  */
 export function typeOrmOptions(
   url: string,
