@@ -10,7 +10,8 @@
  *      (the same search with an exact vector sort), and the full-text leg before/after;
  *   3. per-agent search (the agent with 5k passages): p50 and whether every result is the exact one;
  *   4. recall@10 of the HNSW index against an exact scan of the same rows, for the same query
- *      vectors, at several hnsw.ef_search values, with the latency of each.
+ *      vectors, at several hnsw.ef_search values, with the latency of each;
+ *   5. below 1M passages, an extrapolation to 1M from this run's sizes and counts.
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:archival
  * Env: BENCH_PASSAGES (default 100000), BENCH_AGENT_PASSAGES (5000), BENCH_BATCH (500),
@@ -24,7 +25,7 @@ import { DataSource } from 'typeorm';
 import { LocalEmbedder } from '@engram/embeddings';
 import { createApp } from '../src/app.factory';
 import { ArchivalMemoryService } from '../src/archival/archival-memory.service';
-import { fuse, ftsQuerySql } from '../src/archival/hybrid';
+import { fuse, ftsPairsQuerySql, ftsQuerySql } from '../src/archival/hybrid';
 import { loadConfig } from '../src/config/config';
 import { createScratchDatabase, dropScratchDatabase } from '../test/support/scratch-database';
 import { loadAverage, percentile } from './support';
@@ -402,6 +403,48 @@ async function main(): Promise<void> {
       await runner.query('RESET hnsw.ef_search');
       await runner.query('RESET hnsw.iterative_scan');
       await runner.query('RESET enable_seqscan');
+
+      // 5. What 1M passages would look like, from this run's sizes and counts (a 1M run loads for
+      //    a long time at the insert rate above; BENCH_PASSAGES=1000000 runs it).
+      if (N < 1_000_000) {
+        const scale = 1_000_000 / N;
+        const sizes: Record<string, string>[] = await runner.query(
+          `SELECT pg_relation_size('passages') AS heap, pg_relation_size('passages_embedding_384_hnsw') AS hnsw,
+             pg_relation_size('passages_fts_idx') AS gin, current_setting('shared_buffers') AS buffers`,
+        );
+        const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+        const { heap, hnsw, gin, buffers } = sizes[0];
+        // Rows the two-word tier of the full-text leg fetches from the heap per query (one page each).
+        const tier2: number[] = [];
+        for (const q of queries.slice(0, 50)) {
+          const [{ n }] = await runner.query(
+            `SELECT count(*)::int AS n FROM passages t WHERE t.archive_id = $1 AND t.fts @@ ${ftsPairsQuerySql('$2')}`,
+            [shared, q],
+          );
+          tier2.push(n);
+        }
+        tier2.sort((a, b) => a - b);
+        const t2 = percentile(tier2, 50);
+        console.log(
+          `1M passages: not run (at ${(N / insertSec).toFixed(0)} passages/s the load alone takes ${(1_000_000 / (N / insertSec) / 60).toFixed(0)} min); ` +
+            `extrapolated from this run of ${N}, assuming the same corpus:`,
+        );
+        console.log(
+          `  sizes grow linearly: heap ${mb(Number(heap))} -> ${mb(Number(heap) * scale)}, HNSW ${mb(Number(hnsw))} -> ${mb(Number(hnsw) * scale)}, ` +
+            `GIN ${mb(Number(gin))} -> ${mb(Number(gin) * scale)} (shared_buffers ${buffers}: past it, pages come from the OS cache or disk)`,
+        );
+        console.log(
+          `  full-text leg: the two-word tier fetches p50 ${t2} rows here, so about ${Math.round(t2 * scale)} heap rows per query at 1M ` +
+            `(linear: the corpus' word frequencies stay the same); its cost grows with it`,
+        );
+        console.log(
+          `  vector leg: an HNSW walk grows about with log(N) (x${(Math.log(1_000_000) / Math.log(N)).toFixed(2)}), ` +
+            `the exact per-agent scan does not grow (it reads the agent's ${AGENT_N} rows), an exact scan of a whole archive grows x${scale.toFixed(0)}`,
+        );
+        console.log(
+          `  insert: the HNSW insert per row grows about with log(N) too, so below the ${(N / insertSec).toFixed(0)} passages/s measured here`,
+        );
+      }
     } finally {
       await runner.release();
     }
