@@ -10,7 +10,7 @@ import { ConversationEntity } from './conversation.entity';
 import { StepEntity } from './step.entity';
 import { MessageEntity } from './message.entity';
 import { toAgentMessage, toEntity } from './message.mapper';
-import { insertValuesSql, updateSetSql } from '../database/insert-sql';
+import { insertValuesSql, textArrayParam, updateSetSql } from '../database/insert-sql';
 import { preparedByShape } from '../database/prepared';
 
 export interface MessagePage {
@@ -205,7 +205,7 @@ export class MessagesRepository extends TenantRepository<MessageEntity> {
     // The thread's in-context list: the conversation's when the step ran in one, else the agent's.
     const agentPatch: Partial<AgentEntity> = { ...extras.agentPatch };
     if (extras.conversationId) {
-      params.push(input.inContextMessageIds, extras.conversationId);
+      params.push(textArrayParam(input.inContextMessageIds), extras.conversationId);
       parts.push(
         `upd_conversation AS (UPDATE conversations SET in_context_message_ids = $${params.length - 1},
            updated_at = now() WHERE organization_id = $1 AND id = $${params.length} AND agent_id = $2)`,
