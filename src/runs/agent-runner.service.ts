@@ -245,6 +245,8 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
     // One statement starts the run (or creates it running) and reads its whole context; each
     // later step's prompt inputs come with the commit of the step before it.
     const sectionChecks = this.agents.promptSectionChecks();
+    // What a step's commit reads for the next step's prompt (the same text for every step).
+    const promptSelect = this.context.promptSelect(sectionChecks);
     const leaseExpiresAt = new Date(Date.now() + this.config.runs.leaseMs);
     const loaded = await this.context.startAndLoad(
       org,
@@ -340,7 +342,7 @@ export class AgentRunner implements OnApplicationBootstrap, BeforeApplicationShu
                 agentPatch: end?.agent,
                 also,
                 // A step the loop goes on from reads the next step's prompt inputs as it commits.
-                select: input.stopReason === null ? this.context.promptSelect(sectionChecks) : undefined,
+                select: input.stopReason === null ? promptSelect : undefined,
               });
               // The step's LLM call, bounded, is stored just after (README "Traces of runs and steps").
               if (input.providerTrace)
